@@ -1,0 +1,318 @@
+"""Ports of the small string routines BuildKit's Dockerfile parser is made of.
+
+Each function mirrors one in moby/buildkit ``frontend/dockerfile/parser`` (named in its docstring) so
+that our tree agrees with the parser Docker itself runs. They work on the *logical* line, the text
+BuildKit sees after joining continuation lines. The oracle tests compare the results with the Go
+parser on every corpus file; keep them faithful rather than clever.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+# Go's unicode.IsSpace: Latin-1 spaces plus the Unicode White_Space property (category Z and friends).
+_GO_SPACES = frozenset(
+    "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+# parser.go reWhitespace: what FROM/EXPOSE arguments and the keyword are split on.
+WHITESPACE_RE = re.compile(r"[\t\v\f\r ]+")
+HEREDOC_WORD_RE = re.compile(r"^(\d*)<<(-?)([^<]*)$")
+DIRECTIVE_RE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
+KNOWN_DIRECTIVES = ("syntax", "escape", "check")
+
+HEREDOC_KEYWORDS = frozenset({"RUN", "COPY", "ADD"})
+
+
+def is_space(ch: str) -> bool:
+    return ch in _GO_SPACES
+
+
+def trim_left(s: str) -> str:
+    """``strings.TrimLeftFunc(s, unicode.IsSpace)``."""
+    i = 0
+    while i < len(s) and s[i] in _GO_SPACES:
+        i += 1
+    return s[i:]
+
+
+def trim_space(s: str) -> str:
+    """``strings.TrimSpace``."""
+    j = len(s)
+    while j > 0 and s[j - 1] in _GO_SPACES:
+        j -= 1
+    return trim_left(s[:j])
+
+
+def trim_newline(s: str) -> str:
+    """``bytes.TrimRight(src, "\\r\\n")``."""
+    return s.rstrip("\r\n")
+
+
+def is_comment_line(raw: str) -> bool:
+    """parser.go ``isComment``: the line, left-trimmed, starts with ``#``."""
+    return trim_left(trim_newline(raw)).startswith("#")
+
+
+def continuation_re(escape: str) -> re.Pattern[str]:
+    """A line continues when it ends in the escape character (blanks after it allowed), unless
+    that character is itself escaped: ``a\\`` ends the line, ``a\`` and a lone ``\`` do not."""
+    e = re.escape(escape)
+    return re.compile(rf"(?<!{e}){e}[ \t]*$")
+
+
+class ArgumentError(ValueError):
+    """Arguments BuildKit's parser rejects (``ENV PATH`` without a value, nested JSON, ...)."""
+
+
+class NotStringArrayError(ArgumentError):
+    """``errDockerfileNotStringArray``: valid JSON, but not a list of strings."""
+
+
+def _reject_constant(name: str) -> object:
+    # Go's encoding/json rejects NaN/Infinity; Python accepts them unless told otherwise.
+    raise ValueError(name)
+
+
+def parse_json_array(rest: str) -> list[str] | None:
+    """parser.go ``parseJSON``: a JSON list of strings, or None when ``rest`` is not JSON at all.
+
+    Raises NotStringArrayError for valid JSON that is not a flat list of strings, which BuildKit
+    rejects outright (``CMD ["a", ["b"]]``).
+    """
+    rest = trim_left(rest)
+    if not rest.startswith("["):
+        return None
+    try:
+        # json.Decoder in Go reads the first value and ignores what follows it, and so do we.
+        data, _ = json.JSONDecoder(parse_constant=_reject_constant).raw_decode(rest)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, list):
+        return None
+    if not all(isinstance(item, str) for item in data):
+        raise NotStringArrayError("when using JSON array syntax, arrays must be comprised of strings only")
+    return data
+
+
+def extract_builder_flags(line: str) -> tuple[str, list[str], int, list[tuple[int, int]]]:
+    """line_parsers.go ``extractBuilderFlags``: leading ``--flag`` words and the rest of the line.
+
+    Returns ``(rest, flags, rest_offset, spans)``: ``rest_offset`` is where ``rest`` starts in
+    ``line`` and ``spans`` holds each flag's ``(start, end)`` in ``line``.
+    """
+    words: list[str] = []
+    spans: list[tuple[int, int]] = []
+    word_start = 0
+    in_spaces, in_word, in_quote = 0, 1, 2
+    phase = in_spaces
+    word = ""
+    quote = ""
+    blank_ok = False
+    n = len(line)
+    pos = 0
+    while pos <= n:
+        ch = line[pos] if pos < n else ""
+        if phase == in_spaces:
+            if pos == n:
+                break
+            if is_space(ch):
+                pos += 1
+                continue
+            if ch != "-" or pos + 1 == n or line[pos + 1] != "-":
+                return line[pos:], words, pos, spans
+            phase = in_word
+            word_start = pos
+        if phase in (in_word, in_quote) and pos == n:
+            if word != "--" and (blank_ok or word):
+                words.append(word)
+                spans.append((word_start, pos))
+            break
+        if phase == in_word:
+            if is_space(ch):
+                phase = in_spaces
+                if word == "--":
+                    return line[pos:], words, pos, spans
+                if blank_ok or word:
+                    words.append(word)
+                    spans.append((word_start, pos))
+                word = ""
+                blank_ok = False
+                pos += 1
+                continue
+            if ch in ("'", '"'):
+                quote = ch
+                blank_ok = True
+                phase = in_quote
+                pos += 1
+                continue
+            if ch == "\\":
+                if pos + 1 == n:
+                    pos += 1
+                    continue
+                pos += 1
+                ch = line[pos]
+            word += ch
+            pos += 1
+            continue
+        if phase == in_quote:
+            if ch == quote:
+                phase = in_word
+                pos += 1
+                continue
+            if ch == "\\":
+                if pos + 1 == n:
+                    phase = in_word
+                    pos += 1
+                    continue
+                pos += 1
+                ch = line[pos]
+            word += ch
+            pos += 1
+    return "", words, n, spans
+
+
+def parse_words(rest: str, escape: str) -> list[str]:
+    """line_parsers.go ``parseWords``: whitespace-split words, quotes kept, used by ENV/LABEL/ARG."""
+    words: list[str] = []
+    in_spaces, in_word, in_quote = 0, 1, 2
+    phase = in_spaces
+    word = ""
+    quote = ""
+    blank_ok = False
+    n = len(rest)
+    pos = 0
+    while pos <= n:
+        ch = rest[pos] if pos < n else ""
+        if phase == in_spaces:
+            if pos == n:
+                break
+            if is_space(ch):
+                pos += 1
+                continue
+            phase = in_word
+        if phase in (in_word, in_quote) and pos == n:
+            if blank_ok or word:
+                words.append(word)
+            break
+        if phase == in_word:
+            if is_space(ch):
+                phase = in_spaces
+                if blank_ok or word:
+                    words.append(word)
+                word = ""
+                blank_ok = False
+                pos += 1
+                continue
+            if ch in ("'", '"'):
+                quote = ch
+                blank_ok = True
+                phase = in_quote
+            if ch == escape:
+                if pos + 1 == n:
+                    pos += 1
+                    continue
+                word += ch
+                pos += 1
+                ch = rest[pos]
+            word += ch
+            pos += 1
+            continue
+        if phase == in_quote:
+            if ch == quote:
+                phase = in_word
+            if ch == escape and quote != "'":
+                if pos + 1 == n:
+                    phase = in_word
+                    pos += 1
+                    continue
+                pos += 1
+                word += ch
+                ch = rest[pos]
+            word += ch
+            pos += 1
+    return words
+
+
+def shell_words(line: str, raw_quotes: bool) -> list[str]:
+    """A reduced ``shell.Lex.ProcessWords`` with ``RawEscapes``: enough to find heredoc words.
+
+    Splits on blanks outside quotes. With ``raw_quotes`` the quote characters stay in the words;
+    without, they are removed. Variables are left as written (BuildKit keeps unset ones).
+    """
+    words: list[str] = []
+    word: list[str] = []
+    in_word = False
+    quote = ""
+    i, n = 0, len(line)
+    while i < n:
+        ch = line[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+                if raw_quotes:
+                    word.append(ch)
+            elif ch == "\\" and quote == '"' and i + 1 < n:
+                word.append(ch + line[i + 1])
+                i += 1
+            else:
+                word.append(ch)
+        elif ch in " \t\r\n":
+            if in_word:
+                words.append("".join(word))
+                word = []
+                in_word = False
+        elif ch in ("'", '"'):
+            quote = ch
+            in_word = True
+            if raw_quotes:
+                word.append(ch)
+        elif ch == "\\" and i + 1 < n:
+            word.append(ch + line[i + 1])
+            in_word = True
+            i += 1
+        else:
+            word.append(ch)
+            in_word = True
+        i += 1
+    if in_word:
+        words.append("".join(word))
+    return words
+
+
+@dataclass(frozen=True)
+class HeredocWord:
+    name: str
+    chomp: bool
+    expand: bool
+    fd: int
+
+
+def heredoc_from_word(word: str) -> HeredocWord | None:
+    """parser.go ``ParseHeredoc``/``heredocFromMatch``."""
+    match = HEREDOC_WORD_RE.match(word)
+    if not match:
+        return None
+    fd_text, dash, rest = match.groups()
+    if not rest:
+        return None
+    words = shell_words(rest, raw_quotes=False)
+    if len(words) != 1:
+        return None
+    raw = shell_words(rest, raw_quotes=True)
+    name = words[0]
+    quotes = name.count("'") + name.count('"')
+    raw_quotes = raw[0].count("'") + raw[0].count('"') if raw else 0
+    return HeredocWord(name=name, chomp=dash == "-", expand=quotes == raw_quotes, fd=int(fd_text or 0))
+
+
+def heredocs_in_line(line: str) -> list[HeredocWord]:
+    """parser.go ``heredocsFromLine``."""
+    found = []
+    for word in shell_words(line, raw_quotes=True):
+        doc = heredoc_from_word(word)
+        if doc is not None:
+            found.append(doc)
+    return found

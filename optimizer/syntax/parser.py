@@ -1,0 +1,362 @@
+"""Our lossless Dockerfile parser: BuildKit's reading of the file, with every byte kept.
+
+The control flow follows moby/buildkit ``frontend/dockerfile/parser/parser.go`` (``Parse``) line by
+line, so that keywords, line ranges, flags, values and heredoc bodies agree with Docker's own parser;
+the difference is that each node also keeps the source slice it came from.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import buildkit as bk
+from .errors import ParseError
+from .nodes import (
+    Blank,
+    Comment,
+    Directive,
+    Dockerfile,
+    Flag,
+    Heredoc,
+    Instruction,
+    Node,
+    SourceMap,
+    Stage,
+)
+
+KNOWN_INSTRUCTIONS = frozenset(
+    {
+        "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
+        "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+    }
+)  # fmt: skip
+_LINE_RE = re.compile(r"[^\n]*\n|[^\n]+")
+
+
+def split_lines(text: str, offset: int = 0) -> list[tuple[int, str]]:
+    """Physical lines with their line endings, as BuildKit's scanner splits them (on ``\\n`` only)."""
+    return [(offset + m.start(), m.group()) for m in _LINE_RE.finditer(text, offset)]
+
+
+def parse(text: str) -> Dockerfile:
+    """Parse any text into a lossless tree; never raises.
+
+    Where BuildKit (or a build) would reject the file, the problems are in ``tree.errors``; callers
+    that need a valid file call ``tree.check()``.
+    """
+    return _Parser(text).run()
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.bom = "\ufeff" if text.startswith("\ufeff") else ""
+        self.lines = split_lines(text, len(self.bom))
+        self.escape = "\\"
+        self.continuation = bk.continuation_re(self.escape)
+        self.nodes: list[Node] = []
+        self.directives: list[Directive] = []
+        self.stages: list[Stage] = []
+        self.errors: list[ParseError] = []
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _slice(self, first: int, last: int) -> tuple[int, str]:
+        """Start offset and text of physical lines ``first`` .. ``last - 1``."""
+        start = self.lines[first][0]
+        end = self.lines[last - 1][0] + len(self.lines[last - 1][1])
+        return start, self.text[start:end]
+
+    def _trim_continuation(self, line: str) -> tuple[str, bool]:
+        match = self.continuation.search(line)
+        if match:
+            return line[: match.start()], False
+        return line, True
+
+    # -- main loop -----------------------------------------------------------------------------
+
+    def run(self) -> Dockerfile:
+        directives_done = False
+        pending_comments: list[Comment] = []
+        i = 0
+        while i < len(self.lines):
+            start, raw = self.lines[i]
+            token = bk.trim_left(bk.trim_newline(raw))
+            if not directives_done:
+                directive = self._directive(i, token)
+                if directive is not None:
+                    self.nodes.append(directive)
+                    self.directives.append(directive)
+                    i += 1
+                    continue
+                directives_done = True
+            if token.startswith("#"):
+                comment = Comment(text=raw, start=start, line=i + 1, end_line=i + 1)
+                self.nodes.append(comment)
+                pending_comments.append(comment)
+                i += 1
+                continue
+            first, is_end = self._trim_continuation(token)
+            if is_end and first == "":
+                self.nodes.append(Blank(text=raw, start=start, line=i + 1, end_line=i + 1))
+                pending_comments = []
+                i += 1
+                continue
+            instruction, i = self._instruction(i, first, is_end, token)
+            instruction.leading_comments = pending_comments
+            pending_comments = []
+            self.nodes.append(instruction)
+        if not any(isinstance(node, Instruction) for node in self.nodes):
+            self.errors.append(ParseError("file with no instructions", max(len(self.lines), 1), 1))
+        self._assign_stages()
+        return Dockerfile(
+            bom=self.bom,
+            nodes=self.nodes,
+            escape=self.escape,
+            directives=self.directives,
+            stages=self.stages,
+            errors=sorted(self.errors, key=lambda e: (e.line, e.column)),
+            newline="\r\n" if self.text.count("\r\n") * 2 > self.text.count("\n") else "\n",
+        )
+
+    def _directive(self, index: int, token: str) -> Directive | None:
+        match = bk.DIRECTIVE_RE.match(token)
+        if not match or match.group(1).lower() not in bk.KNOWN_DIRECTIVES:
+            return None
+        name, value = match.group(1).lower(), match.group(2)
+        if any(d.name == name for d in self.directives):
+            self.errors.append(ParseError(f"only one {name} parser directive can be used", index + 1, 1))
+        elif name == "escape":
+            if value in ("\\", "`"):
+                self.escape = value
+                self.continuation = bk.continuation_re(value)
+            else:
+                message = f"invalid escape token '{value}' does not match ` or \\"
+                self.errors.append(ParseError(message, index + 1, 1))
+        start, raw = self.lines[index]
+        return Directive(text=raw, start=start, line=index + 1, end_line=index + 1, name=name, value=value)
+
+    def _instruction(self, i: int, first: str, is_end: bool, token: str) -> tuple[Instruction, int]:
+        start, raw = self.lines[i]
+        source_map = SourceMap()
+        source_map.add(0, start + len(bk.trim_newline(raw)) - len(token))
+        logical = first
+        inner_comments: list[tuple[int, int]] = []
+        has_blank = False
+        j = i + 1
+        while not is_end and j < len(self.lines):
+            line_start, line_raw = self.lines[j]
+            j += 1
+            content = bk.trim_newline(line_raw)
+            if bk.is_comment_line(line_raw):
+                inner_comments.append((line_start, line_start + len(line_raw)))
+                continue
+            if bk.trim_left(content) == "":
+                has_blank = True
+                continue
+            piece, is_end = self._trim_continuation(content)
+            source_map.add(len(logical), line_start)
+            logical += piece
+        source_map.length = len(logical)
+
+        instruction = _build(self.text, logical, 0, source_map, self.escape, i + 1, j, self.errors)
+        instruction.inner_comments = inner_comments
+        instruction.has_blank_continuation = has_blank
+
+        target = instruction.sub or instruction
+        if target.name in bk.HEREDOC_KEYWORDS and not target.json and "<<" in logical:
+            j = self._heredocs(instruction, target, logical, i, j)
+        node_start, node_text = self._slice(i, j)
+        instruction.text = node_text
+        instruction.start = node_start
+        instruction.end_line = j
+        return instruction, j
+
+    def _heredocs(self, instruction: Instruction, target: Instruction, logical: str, i: int, j: int) -> int:
+        for word in bk.heredocs_in_line(logical):
+            body_start = self.lines[j][0] if j < len(self.lines) else len(self.text)
+            content: list[str] = []
+            while j < len(self.lines):
+                line_start, line_raw = self.lines[j]
+                j += 1
+                candidate = bk.trim_newline(line_raw)
+                if word.chomp:
+                    candidate = candidate.lstrip("\t")
+                if candidate == word.name:
+                    doc = Heredoc(
+                        name=word.name,
+                        chomp=word.chomp,
+                        expand=word.expand,
+                        fd=word.fd,
+                        content="".join(content),
+                        body_start=body_start,
+                        body_end=line_start,
+                        terminator_start=line_start,
+                        terminator_end=line_start + len(line_raw),
+                    )
+                    target.heredocs.append(doc)
+                    if target is not instruction:
+                        instruction.heredocs.append(doc)
+                    break
+                content.append(line_raw)
+            else:
+                self.errors.append(ParseError(f"unterminated heredoc <<{word.name}", i + 1, 1))
+                return j
+        return j
+
+    def _assign_stages(self) -> None:
+        for node in self.nodes:
+            if not isinstance(node, Instruction):
+                continue
+            if node.name == "FROM":
+                words = list(node.value)
+                name = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else None
+                platform = node.flag("platform")
+                stage = Stage(
+                    index=len(self.stages),
+                    base=words[0] if words else "",
+                    name=name,
+                    from_instruction=node,
+                    platform=platform.value if platform else None,
+                )
+                self.stages.append(stage)
+            if self.stages:
+                node.stage = len(self.stages) - 1
+                self.stages[-1].instructions.append(node)
+                if node.sub is not None:
+                    node.sub.stage = node.stage
+
+
+def _column(text: str, offset: int) -> int:
+    return offset - text.rfind("\n", 0, offset)
+
+
+def _build(
+    text: str,
+    logical: str,
+    offset: int,
+    source_map: SourceMap,
+    escape: str,
+    line: int,
+    end_line: int,
+    errors: list[ParseError],
+) -> Instruction:
+    """``newNodeFromLine`` over ``logical[offset:]``: keyword, flags, args and value."""
+    view = logical[offset:]
+    lead = len(view) - len(bk.trim_left(view))
+    trimmed = bk.trim_space(view)
+    match = bk.WHITESPACE_RE.search(trimmed)
+    keyword = trimmed[: match.start()] if match else trimmed
+    rest = trimmed[match.end() :] if match else ""
+    rest_start = offset + lead + (match.end() if match else len(trimmed))
+    keyword_source = source_map.to_source(offset + lead)
+
+    args_raw, flag_words, args_rel, flag_spans = bk.extract_builder_flags(rest)
+    args = bk.trim_space(args_raw)
+    args_start = rest_start + args_rel + (len(args_raw) - len(bk.trim_left(args_raw)))
+    flags = [
+        Flag(
+            text=word,
+            start=source_map.to_source(rest_start + a),
+            end=source_map.to_source_end(rest_start + b),
+        )
+        for word, (a, b) in zip(flag_words, flag_spans)
+    ]
+    name = keyword.upper()
+    if name not in KNOWN_INSTRUCTIONS:
+        errors.append(ParseError(f"unknown instruction: {keyword}", line, _column(text, keyword_source)))
+        # Keep it as an instruction so the text survives; nothing reads its arguments.
+    instruction = Instruction(
+        text="",
+        start=0,
+        line=line,
+        end_line=end_line,
+        keyword=keyword,
+        flags=flags,
+        args=args,
+        logical=logical,
+        source_map=source_map,
+        keyword_start=keyword_source,
+        args_start=args_start,
+    )
+    try:
+        if name == "ONBUILD":
+            if args:
+                sub = _build(text, logical, args_start, source_map, escape, line, end_line, errors)
+                if sub.name in ("ONBUILD", "FROM", "MAINTAINER"):
+                    message = f"{sub.name} isn't allowed as an ONBUILD trigger"
+                    errors.append(ParseError(message, line, _column(text, sub.keyword_start)))
+                sub.parent = instruction
+                instruction.sub = sub
+                instruction.json = sub.json
+                instruction.value = sub.value
+        elif name in KNOWN_INSTRUCTIONS:
+            instruction.value, instruction.json = _value(name, args, escape)
+    except bk.ArgumentError as exc:
+        errors.append(ParseError(str(exc), line, _column(text, keyword_source)))
+    return instruction
+
+
+def _value(name: str, args: str, escape: str) -> tuple[tuple[str, ...], bool]:
+    """The dispatch table of parser.go: how each instruction's arguments are read."""
+    if name in ("RUN", "CMD", "ENTRYPOINT", "SHELL"):
+        if not args:
+            return (), False
+        items = bk.parse_json_array(args)
+        return (tuple(items), True) if items is not None else ((args,), False)
+    if name in ("ADD", "COPY", "VOLUME"):
+        items = bk.parse_json_array(args)
+        if items is not None:
+            return tuple(items), True
+        return _whitespace_words(args), False
+    if name in ("FROM", "EXPOSE"):
+        return _whitespace_words(args), False
+    if name in ("ENV", "LABEL"):
+        return _name_values(name, args, escape), False
+    if name == "ARG":
+        return tuple(bk.parse_words(args, escape)), False
+    if name == "HEALTHCHECK":
+        return _healthcheck(args, escape)
+    return ((args,) if args else ()), False  # MAINTAINER, STOPSIGNAL, USER, WORKDIR
+
+
+def _whitespace_words(args: str) -> tuple[str, ...]:
+    return tuple(bk.WHITESPACE_RE.split(args)) if args else ()
+
+
+def _name_values(name: str, args: str, escape: str) -> tuple[str, ...]:
+    words = bk.parse_words(args, escape)
+    if not words:
+        return ()
+    if "=" not in words[0]:
+        parts = bk.WHITESPACE_RE.split(args, maxsplit=1)
+        if len(parts) < 2:
+            raise bk.ArgumentError(f"{name} must have two arguments")
+        return (parts[0], parts[1])
+    values: list[str] = []
+    for word in words:
+        if "=" not in word:
+            raise bk.ArgumentError(
+                f"Syntax error - can't find = in {word!r}. Must be of the form: name=value"
+            )
+        key, value = word.split("=", 1)
+        values += [key, value]
+    return tuple(values)
+
+
+def _healthcheck(args: str, escape: str) -> tuple[tuple[str, ...], bool]:
+    sep = 0
+    while sep < len(args) and not bk.is_space(args[sep]):
+        sep += 1
+    if sep == 0:
+        return (), False
+    nxt = sep
+    while nxt < len(args) and bk.is_space(args[nxt]):
+        nxt += 1
+    kind, command = args[:sep], args[nxt:]
+    if not command:
+        return (kind,), False
+    items = bk.parse_json_array(command)
+    if items is not None:
+        return (kind, *items), True
+    return (kind, command), False
