@@ -1,0 +1,105 @@
+"""The typer side of the CLI: help, usage errors and the subcommands (rules, explain, verify).
+
+Only imported when the fast path in cli.py declines, so typer's import cost is paid only here.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from typing import Annotated, Optional
+
+import typer
+
+from .cli import FormatOptions, run_format
+
+
+class Color(str, Enum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+format_app = typer.Typer(add_completion=False, rich_markup_mode=None)
+tools_app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_help=True)
+
+
+def _split(values: Optional[list[str]]) -> list[str]:
+    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
+@format_app.command(
+    help="Rewrite Dockerfiles into better ones. Prints a unified diff (exit 1 if anything would change); "
+    "--write rewrites in place; '-' reads stdin and writes the result to stdout. "
+    "Other commands: `dockopt rules`, `dockopt explain CODE`, `dockopt verify`."
+)
+def format_command(
+    paths: Annotated[list[str], typer.Argument(help="Dockerfiles or directories to search; '-' for stdin.", metavar="PATH...")],
+    write: Annotated[bool, typer.Option("--write", "-w", help="Rewrite files in place (atomically).")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Only list the files that would change.")] = False,
+    color: Annotated[Color, typer.Option("--color", help="Colour the diff.")] = Color.auto,
+    stdin_filename: Annotated[
+        Optional[str], typer.Option("--stdin-filename", help="Name of the stdin file, for config and messages.")
+    ] = None,
+    select: Annotated[
+        Optional[list[str]], typer.Option("--select", help="Rules to run: codes, prefixes, names or ALL.")
+    ] = None,
+    ignore: Annotated[
+        Optional[list[str]], typer.Option("--ignore", help="Rules to skip: codes, prefixes, names or ALL.")
+    ] = None,
+    unsafe_fixes: Annotated[
+        bool, typer.Option("--unsafe-fixes", help="Also apply fixes that may change behaviour.")
+    ] = False,
+    show_fixes: Annotated[bool, typer.Option("--show-fixes", help="List each applied fix.")] = False,
+    context: Annotated[
+        Optional[str], typer.Option("--context", help="Build context directory (default: the Dockerfile's).")
+    ] = None,
+) -> None:
+    if write and check:
+        raise typer.BadParameter("--write and --check cannot be combined", param_hint="--check")
+    options = FormatOptions(
+        paths=paths,
+        write=write,
+        check=check,
+        color=color.value,
+        stdin_filename=stdin_filename,
+        select=_split(select),
+        ignore=_split(ignore),
+        unsafe_fixes=unsafe_fixes,
+        show_fixes=show_fixes,
+        context=context,
+    )
+    raise typer.Exit(run_format(options))
+
+
+@tools_app.command("rules", help="List the rules: code, name, fix safety, on by default, summary.")
+def rules_command() -> None:
+    from .rules.base import all_rules
+
+    rows = [(r.code, r.name, r.safety.value, "yes" if r.default_enabled else "no", r.summary) for r in all_rules()]
+    header = ("CODE", "NAME", "FIX", "DEFAULT", "SUMMARY")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+    for row in [header, *rows]:
+        typer.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+
+
+@tools_app.command("explain", help="Print a rule's documentation (by code or name).")
+def explain_command(rule: Annotated[str, typer.Argument(help="A rule code such as DO102, or its name.")]) -> None:
+    from .rules.base import all_rules
+
+    for candidate in all_rules():
+        if rule.upper() == candidate.code or rule.lower() == candidate.name:
+            typer.echo(f"{candidate.code} {candidate.name} ({candidate.safety.value} fix)\n")
+            typer.echo(candidate.docs())
+            return
+    typer.echo(f"error: unknown rule '{rule}' (see `dockopt rules`)", err=True)
+    raise typer.Exit(2)
+
+
+def run_typer(argv: list[str]) -> None:
+    app = tools_app if argv and argv[0] in ("rules", "explain", "verify") else format_app
+    try:
+        app(args=argv, prog_name="dockopt", standalone_mode=True)
+    except SystemExit as exc:
+        # Usage errors exit 2 (click's convention, and ours); everything else passes through.
+        sys.exit(exc.code)

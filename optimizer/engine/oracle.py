@@ -1,0 +1,24 @@
+"""Re-parsing an output with BuildKit's own parser (the ``dockerfile`` package, Go code).
+
+Imported lazily: only an output that differs from its input needs the check.
+"""
+
+from __future__ import annotations
+
+
+def buildkit_error(text: str) -> str | None:
+    """None when BuildKit parses ``text``; otherwise its error message."""
+    import dockerfile
+
+    try:
+        dockerfile.parse_string(text)
+    except dockerfile.GoParseError as exc:
+        return str(exc)
+    return None
+
+
+def buildkit_shape(text: str) -> list[tuple[str, int, int]]:
+    """(keyword, start line, end line) per instruction, as BuildKit sees them."""
+    import dockerfile
+
+    return [(c.cmd.upper(), c.start_line, c.end_line) for c in dockerfile.parse_string(text)]
