@@ -35,7 +35,7 @@ _LINE_RE = re.compile(r"[^\n]*\n|[^\n]+")
 
 def split_lines(text: str, offset: int = 0) -> list[tuple[int, str]]:
     """Physical lines with their line endings, as BuildKit's scanner splits them (on ``\\n`` only)."""
-    return [(offset + m.start(), m.group()) for m in _LINE_RE.finditer(text, offset)]
+    return [(m.start(), m.group()) for m in _LINE_RE.finditer(text, offset)]
 
 
 def parse(text: str) -> Dockerfile:

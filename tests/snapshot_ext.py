@@ -1,0 +1,49 @@
+"""A syrupy extension that stores each fixture's snapshot as ``fixtures/<CODE>/<case>/fix.diff``.
+
+The snapshot sits beside the Dockerfile it describes, so a rule's code leads to its fixtures and
+their expected diffs in one folder. Update with ``pytest --snapshot-update``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
+
+from fixture_cases import FIXTURES
+
+SNAPSHOT_NAME = "fix.diff"
+_PARAM = re.compile(r"\[(?P<id>[^\]]+)\]")
+
+
+class FixtureDiffExtension(SingleFileSnapshotExtension):
+    _write_mode = WriteMode.TEXT
+    file_extension = "diff"
+
+    @classmethod
+    def dirname(cls, *, test_location) -> str:
+        return str(FIXTURES)
+
+    @classmethod
+    def discovery_dirname(cls, *, test_location) -> str:
+        return str(FIXTURES)
+
+    @classmethod
+    def get_location(cls, *, test_location, index) -> str:
+        match = _PARAM.search(test_location.snapshot_name)
+        if not match:
+            raise ValueError(f"fixture snapshot needs a case id: {test_location.snapshot_name}")
+        return str(FIXTURES / match.group("id") / SNAPSHOT_NAME)
+
+    def is_snapshot_location(self, *, location: str) -> bool:
+        return Path(location).name == SNAPSHOT_NAME
+
+    def discover_snapshots(self, *, test_location, ignore_extensions=None):
+        from syrupy.data import SnapshotCollections
+
+        discovered = SnapshotCollections()
+        for path in sorted(FIXTURES.glob(f"*/*/{SNAPSHOT_NAME}")):
+            collection = self.read_snapshot_collection(snapshot_location=str(path))
+            discovered.update(collection)
+        return discovered

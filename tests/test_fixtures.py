@@ -1,0 +1,65 @@
+"""Every rule fixture: the fix as a readable diff snapshot; ``noop-`` cases must stay unchanged."""
+
+from __future__ import annotations
+
+import pytest
+from fixture_cases import Case, cases
+from snapshot_ext import FixtureDiffExtension
+
+from optimizer.engine import check, fix_text
+from optimizer.report.diff import unified_diff
+from optimizer.rules.base import all_rules
+from optimizer.settings import Settings
+from optimizer.syntax import parse
+
+CASES = cases()
+
+
+def _settings(case: Case) -> Settings:
+    return Settings(
+        select=tuple(case.options.get("select", [case.code])),
+        unsafe_fixes=bool(case.options.get("unsafe-fixes", False)),
+    )
+
+
+def render(case: Case) -> str:
+    """What a reviewer needs: the findings with their safety, then the diff the fix makes."""
+    text = (case.folder / "Dockerfile").read_bytes().decode("utf-8")
+    settings = _settings(case)
+    context = case.folder / case.options.get("context", ".")
+    outcome = fix_text(text, settings, path=case.folder / "Dockerfile", context_dir=context)
+    assert outcome.error is None, outcome.error
+    before = check(parse(text), text, settings, [r() for r in all_rules() if settings.enabled(r)], context_dir=context)
+    lines = [f"# {case.id}" + (" (unsafe fixes on)" if settings.unsafe_fixes else "")]
+    for finding in before:
+        lines.append(
+            f"# {finding.line}:{finding.column} {finding.code} {finding.message} [{finding.applicability.value}]"
+        )
+    if not before:
+        lines.append("# no findings")
+    diff = unified_diff(outcome.input, outcome.output, "Dockerfile")
+    return "\n".join(lines) + "\n" + (diff or "# no change\n")
+
+
+@pytest.fixture
+def snapshot_diff(snapshot):
+    return snapshot.use_extension(FixtureDiffExtension)
+
+
+def test_every_rule_has_fixtures():
+    codes = {case.code for case in CASES}
+    for rule in all_rules():
+        assert rule.code in codes, f"{rule.code} has no fixtures/{rule.code}/"
+        mine = [c for c in CASES if c.code == rule.code]
+        assert any(c.noop for c in mine), f"{rule.code} needs a noop- (must not change) fixture"
+        assert any(not c.noop for c in mine), f"{rule.code} needs a fixture that changes"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_fixture(case: Case, snapshot_diff):
+    rendered = render(case)
+    if case.noop:
+        assert rendered.endswith("# no change\n"), rendered
+    else:
+        assert "# no change" not in rendered, rendered
+    assert rendered == snapshot_diff
