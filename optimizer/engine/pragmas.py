@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..rules.base import Finding, all_rules, matches
+from ..rules.base import Finding, matches
 from ..syntax import Comment, Dockerfile, Instruction
 
 PRAGMA_RE = re.compile(r"^#\s*dockopt:\s*(ignore-file|ignore)\s*(?:=\s*(\S.*?))?\s*$", re.IGNORECASE)
@@ -23,13 +23,10 @@ class Suppressions:
     lines: dict[int, tuple[str, ...]] = field(default_factory=dict)  # instruction line -> selectors
 
     def silences(self, finding: Finding) -> bool:
-        rule = next((r for r in all_rules() if r.code == finding.code), None)
-        if rule is None:
-            return False
         selectors = list(self.file)
         for line in finding.anchors:
             selectors.extend(self.lines.get(line, ()))
-        return any(matches(rule, s) for s in selectors)
+        return any(matches(finding, s) for s in selectors)
 
 
 def _selectors(raw: str | None) -> tuple[str, ...]:

@@ -177,7 +177,7 @@ def all_rules() -> list[type[Rule]]:
     return [_REGISTRY.rules[code] for code in sorted(_REGISTRY.rules)]
 
 
-def matches(rule: type[Rule], selector: str) -> bool:
+def matches(rule: type[Rule] | Finding, selector: str) -> bool:
     """``ALL``, a code (``DO102``), a code prefix (``DO1``) or a rule name (``add-to-copy``)."""
     selector = selector.strip()
     if selector.upper() == "ALL":

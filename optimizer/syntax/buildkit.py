@@ -57,8 +57,8 @@ def is_comment_line(raw: str) -> bool:
 
 
 def continuation_re(escape: str) -> re.Pattern[str]:
-    """A line continues when it ends in the escape character (blanks after it allowed), unless
-    that character is itself escaped: ``a\\`` ends the line, ``a\`` and a lone ``\`` do not."""
+    r"""A line continues when it ends in the escape character (blanks after it allowed), unless
+    that character is itself escaped: ``a\\`` ends the line; ``a\`` and a lone ``\`` continue."""
     e = re.escape(escape)
     return re.compile(rf"(?<!{e}){e}[ \t]*$")
 

@@ -86,7 +86,6 @@ class _Parser:
                 directive = self._directive(i, token)
                 if directive is not None:
                     self.nodes.append(directive)
-                    self.directives.append(directive)
                     i += 1
                     continue
                 directives_done = True
@@ -134,7 +133,10 @@ class _Parser:
                 message = f"invalid escape token '{value}' does not match ` or \\"
                 self.errors.append(ParseError(message, index + 1, 1))
         start, raw = self.lines[index]
-        return Directive(text=raw, start=start, line=index + 1, end_line=index + 1, name=name, value=value)
+        node = Directive(text=raw, start=start, line=index + 1, end_line=index + 1, name=name, value=value)
+        if not any(d.name == name for d in self.directives):
+            self.directives.append(node)
+        return node
 
     def _instruction(self, i: int, first: str, is_end: bool, token: str) -> tuple[Instruction, int]:
         start, raw = self.lines[i]

@@ -97,7 +97,7 @@ class Snapshot:
     config: ImageConfig
     layers: list[LayerInfo]
     history_count: int  # every build step recorded, including metadata-only ones (ENV, CMD, ...)
-    archive_format: str  # "docker-archive" or "oci-layout"
+    archive_format: str  # "docker-archive", "oci-layout" or both ("docker-archive+oci-layout")
     engine_size: int | None = None  # `docker image inspect` .Size, when the caller had it
     tags: tuple[str, ...] = ()
 
@@ -232,7 +232,7 @@ def _from_docker_manifest(archive: _Archive, image: str | None) -> tuple[list[st
         if not matching:
             raise SnapshotError(f"{archive.label}: no image tagged {image}")
         chosen = matching[0]
-    fmt = "oci-layout" if "index.json" in archive.members else "docker-archive"
+    fmt = "docker-archive+oci-layout" if "index.json" in archive.members else "docker-archive"  # Docker ≥25
     return list(chosen.get("Layers") or ()), chosen["Config"], list(chosen.get("RepoTags") or ()), fmt
 
 
