@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import os
-import subprocess
 from pathlib import Path
 
 PATTERNS = ("Dockerfile", "Containerfile", "*.Dockerfile", "*.dockerfile", "Dockerfile.*", "Containerfile.*")
@@ -28,6 +27,8 @@ def _drop_git_ignored(root: Path, paths: list[Path]) -> list[Path]:
     """Honour .gitignore through git itself (exact semantics); without git, keep everything."""
     if not paths:
         return paths
+    import subprocess
+
     try:
         result = subprocess.run(
             ["git", "-C", str(root), "check-ignore", "--stdin", "-z"],

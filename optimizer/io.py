@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,6 +91,8 @@ def write_atomic(path: Path, text: str) -> WriteResult:
     link stays a link and its target is rewritten. Readers see the old file or the new one,
     never a half-written one.
     """
+    import tempfile
+
     target = path.resolve()
     data = text.encode("utf-8")
     info = target.stat()
