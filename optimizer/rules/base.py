@@ -106,6 +106,9 @@ class Rule:
     summary: ClassVar[str]
     safety: ClassVar[Applicability]  # the usual applicability; a finding may differ
     default_enabled: ClassVar[bool] = True
+    # Paths (globs) this rule's fixes may remove from the final image, e.g. package caches.
+    # `dockopt verify` allows differences there and attributes them to the rule.
+    removes: ClassVar[tuple[str, ...]] = ()
 
     def check(self, ctx: Context) -> Iterator[Finding]:
         raise NotImplementedError
