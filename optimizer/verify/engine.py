@@ -14,9 +14,10 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 from .snapshot import Snapshot, read_image_archive
 
@@ -64,6 +65,11 @@ class BuildStep:
         """Dockerfile instructions, as opposed to BuildKit's own bookkeeping (context, export...)."""
         return self.name.startswith("[") and not self.name.startswith("[internal]")
 
+    @property
+    def is_from(self) -> bool:
+        """FROM vertices say CACHED or DONE depending on what else ran, never whether work was done."""
+        return self.is_instruction and self.name.partition("] ")[2].upper().startswith("FROM ")
+
 
 @dataclass(frozen=True, slots=True)
 class BuildResult:
@@ -75,11 +81,12 @@ class BuildResult:
 
     @property
     def cached_instructions(self) -> list[BuildStep]:
-        return [s for s in self.steps if s.is_instruction and s.status == "cached"]
+        """Instructions served from the build cache (FROM excluded: pulling a base is not a rebuild)."""
+        return [s for s in self.steps if s.is_instruction and not s.is_from and s.status == "cached"]
 
     @property
     def executed_instructions(self) -> list[BuildStep]:
-        return [s for s in self.steps if s.is_instruction and s.status == "done"]
+        return [s for s in self.steps if s.is_instruction and not s.is_from and s.status == "done"]
 
 
 def strip_syntax_directive(text: str) -> str:
@@ -92,7 +99,7 @@ def strip_syntax_directive(text: str) -> str:
     from optimizer.syntax.buildkit import DIRECTIVE_RE, KNOWN_DIRECTIVES, trim_left
 
     bom = "\ufeff" if text.startswith("\ufeff") else ""
-    lines = text[len(bom):].splitlines(keepends=True)
+    lines = text[len(bom) :].splitlines(keepends=True)
     kept = []
     for index, line in enumerate(lines):
         match = DIRECTIVE_RE.match(trim_left(line.rstrip("\r\n")))
@@ -121,6 +128,8 @@ def parse_build_log(log: str) -> list[BuildStep]:
         if not match:
             continue
         vertex, rest = int(match.group(1)), match.group(2)
+        if vertex == 0:  # the CLI's "building with ... instance" banner, not a build step
+            continue
         if vertex not in names:
             names[vertex] = rest
             continue
@@ -138,20 +147,28 @@ def parse_build_log(log: str) -> list[BuildStep]:
 class DockerCLI:
     """Runs ``docker`` with a fixed environment, so a test or a lab can point it at its own daemon."""
 
-    def __init__(self, executable: str = "docker", env: Mapping[str, str] | None = None,
-                 timeout: float = 1800.0) -> None:
+    def __init__(
+        self, executable: str = "docker", env: Mapping[str, str] | None = None, timeout: float = 1800.0
+    ) -> None:
         self.env = dict(os.environ if env is None else env)
         self.executable = executable
         self.timeout = timeout
 
-    def _run(self, args: Sequence[str], *, timeout: float | None = None,
-             extra_env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    def _run(
+        self, args: Sequence[str], *, timeout: float | None = None, extra_env: Mapping[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         program = shutil.which(self.executable, path=self.env.get("PATH", os.defpath))
         if program is None:
             raise EngineUnavailable(f"no `{self.executable}` CLI on PATH; install Docker to run verify")
         try:
-            return subprocess.run([program, *args], capture_output=True, text=True, errors="replace",
-                                  env={**self.env, **(extra_env or {})}, timeout=timeout or self.timeout)
+            return subprocess.run(
+                [program, *args],
+                capture_output=True,
+                text=True,
+                errors="replace",
+                env={**self.env, **(extra_env or {})},
+                timeout=timeout or self.timeout,
+            )
         except subprocess.TimeoutExpired:
             raise EngineError(f"`docker {args[0]}` timed out after {timeout or self.timeout:.0f}s") from None
         except OSError as exc:
@@ -175,16 +192,27 @@ class DockerCLI:
             reason = _last_line(result.stderr) or "the daemon did not answer"
             raise EngineUnavailable(f"no Docker engine reachable ({reason})")
         buildx = self._run(["buildx", "version"], timeout=30)
+        buildx_words = (
+            buildx.stdout.split() if buildx.returncode == 0 else []
+        )  # "github.com/docker/buildx 0.13.1 …"
         return EngineInfo(
             client_version=(versions.get("Client") or {}).get("Version", "?"),
             server_version=server.get("Version", "?"),
             api_version=server.get("ApiVersion", "?"),
-            buildx_version=buildx.stdout.split()[1] if buildx.returncode == 0 and buildx.stdout.split()[1:] else None,
+            buildx_version=buildx_words[1] if len(buildx_words) > 1 else None,
         )
 
-    def build(self, dockerfile_text: str, context: str | Path, tag: str, *, target: str | None = None,
-              build_args: Mapping[str, str] | None = None, no_cache: bool = False,
-              dockerfile_path: str | Path | None = None) -> BuildResult:
+    def build(
+        self,
+        dockerfile_text: str,
+        context: str | Path,
+        tag: str,
+        *,
+        target: str | None = None,
+        build_args: Mapping[str, str] | None = None,
+        no_cache: bool = False,
+        dockerfile_path: str | Path | None = None,
+    ) -> BuildResult:
         """Build ``dockerfile_text`` against ``context`` and tag the result.
 
         The text is written to a private directory outside the context, so the rewrite never lands in
@@ -200,16 +228,7 @@ class DockerCLI:
                 if own_ignore.is_file():
                     shutil.copyfile(own_ignore, Path(scratch) / "Dockerfile.dockerignore")
             iidfile = Path(scratch) / "image-id"
-            args = ["build", "-f", str(dockerfile), "--tag", tag, "--iidfile", str(iidfile), "--progress=plain"]
-            if target:
-                args += ["--target", target]
-            for key, value in (build_args or {}).items():
-                args += ["--build-arg", f"{key}={value}"]
-            if no_cache:
-                args.append("--no-cache")
-            if self.env.get("BUILDLAB_BUILD_NETWORK") == "host":
-                args += ["--network", "host"]  # the lab engine has no bridge network for RUN steps
-            args.append(str(context))
+            args = self._build_arguments(dockerfile, iidfile, context, tag, target, build_args, no_cache)
             started = time.perf_counter()
             result = self._run(args, extra_env={"DOCKER_BUILDKIT": "1"})
             seconds = time.perf_counter() - started
@@ -221,6 +240,27 @@ class DockerCLI:
                 raise BuildFailed(f"docker build of {tag} failed: {reason}", tail)
             image_id = iidfile.read_text().strip() if iidfile.exists() else self.inspect(tag)["Id"]
         return BuildResult(tag, image_id, seconds, tuple(parse_build_log(log)), log)
+
+    def _build_arguments(
+        self,
+        dockerfile: Path,
+        iidfile: Path,
+        context: str | Path,
+        tag: str,
+        target: str | None,
+        build_args: Mapping[str, str] | None,
+        no_cache: bool,
+    ) -> list[str]:
+        args = ["build", "-f", str(dockerfile), "--tag", tag, "--iidfile", str(iidfile), "--progress=plain"]
+        if target:
+            args += ["--target", target]
+        for key, value in (build_args or {}).items():
+            args += ["--build-arg", f"{key}={value}"]
+        if no_cache:
+            args.append("--no-cache")
+        if self.env.get("BUILDLAB_BUILD_NETWORK") == "host":
+            args += ["--network", "host"]  # the lab engine has no bridge network for RUN steps
+        return [*args, str(context)]
 
     def inspect(self, ref: str) -> dict[str, Any]:
         out = self._checked(["image", "inspect", ref], f"docker image inspect {ref}", timeout=60)
@@ -243,7 +283,9 @@ class DockerCLI:
             return
         result = self._run(["image", "rm", *refs], timeout=120)
         if result.returncode != 0:
-            real = [line for line in result.stderr.splitlines() if line.strip() and "No such image" not in line]
+            real = [
+                line for line in result.stderr.splitlines() if line.strip() and "No such image" not in line
+            ]
             if real:
                 raise EngineError(f"docker image rm failed: {real[-1].strip()}")
 

@@ -29,8 +29,12 @@ def collapse_subtrees(diffs: list[PathDifference]) -> list[tuple[PathDifference,
     for diff in sorted(diffs, key=lambda d: d.path.split("/")):  # children right after their parent
         entry = diff.after or diff.before
         size = entry.size if entry is not None and entry.kind == "file" else 0
-        if (groups and diff.change != "changed" and groups[-1][0].change == diff.change
-                and diff.path.startswith(groups[-1][0].path.rstrip("/") + "/")):
+        if (
+            groups
+            and diff.change != "changed"
+            and groups[-1][0].change == diff.change
+            and diff.path.startswith(groups[-1][0].path.rstrip("/") + "/")
+        ):
             groups[-1][1] += 1
             groups[-1][2] += size
         else:
@@ -53,10 +57,12 @@ def _lines_for(diffs: list[PathDifference], limit: int, indent: str = "  ") -> l
 
 def _totals_line(before: ImageTotals, after: ImageTotals) -> str:
     delta = after.uncompressed_size - before.uncompressed_size
-    parts = [f"size {human_size(before.uncompressed_size)} -> {human_size(after.uncompressed_size)} "
-             f"({'+' if delta >= 0 else '-'}{human_size(abs(delta))})",
-             f"layers {before.layer_count} -> {after.layer_count}",
-             f"history {before.history_count} -> {after.history_count}"]
+    parts = [
+        f"size {human_size(before.uncompressed_size)} -> {human_size(after.uncompressed_size)} "
+        f"({'+' if delta >= 0 else '-'}{human_size(abs(delta))})",
+        f"layers {before.layer_count} -> {after.layer_count}",
+        f"history {before.history_count} -> {after.history_count}",
+    ]
     if before.engine_size is not None and after.engine_size is not None:
         parts.append(f"engine size {human_size(before.engine_size)} -> {human_size(after.engine_size)}")
     return "; ".join(parts)
@@ -65,8 +71,10 @@ def _totals_line(before: ImageTotals, after: ImageTotals) -> str:
 def render_comparison(comparison: Comparison, limit: int = 20) -> str:
     c = comparison
     applied = ", ".join(c.applied_rules) or "none"
-    lines = [f"equivalent: {'yes' if c.equivalent else 'NO'} (applied: {applied})",
-             _totals_line(c.before, c.after)]
+    lines = [
+        f"equivalent: {'yes' if c.equivalent else 'NO'} (applied: {applied})",
+        _totals_line(c.before, c.after),
+    ]
     for code, diffs in c.allowed.items():
         description = c.applied_rules.get(code)
         title = f"{code} ({description})" if description else code
@@ -87,10 +95,14 @@ def comparison_to_dict(comparison: Comparison) -> dict[str, Any]:
     """Every difference, JSON-ready, for ``--json`` output and the PR body generator."""
 
     def path_diff(d: PathDifference) -> dict[str, Any]:
-        return {"path": d.path, "change": d.change, "attributes": list(d.attributes),
-                "explained_by": d.explained_by,
-                "before": asdict(d.before) if d.before else None,
-                "after": asdict(d.after) if d.after else None}
+        return {
+            "path": d.path,
+            "change": d.change,
+            "attributes": list(d.attributes),
+            "explained_by": d.explained_by,
+            "before": asdict(d.before) if d.before else None,
+            "after": asdict(d.after) if d.after else None,
+        }
 
     c = comparison
     return {

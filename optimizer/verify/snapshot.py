@@ -5,20 +5,32 @@ module flattens the layers exactly as the engine does (whiteouts, opaque directo
 directories) instead of trusting a ``docker export`` of a started container, which would add mount
 points and need a runnable image (distroless and ``scratch`` images have no shell to start).
 
-Both archive shapes are read: the classic docker-archive (``manifest.json`` naming a config and layer
-tars) and a bare OCI image layout (``index.json`` → manifest → blobs). Docker ≥25 writes both at once;
-the ``manifest.json`` is preferred then because it names the image's own layer order directly.
+Both archive shapes Docker writes are read (``archive`` finds the config and layers in them); layers
+may be plain or gzip-compressed tars.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import posixpath
 import tarfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
+
+from .archive import ImageArchive, SnapshotError
+
+__all__ = [
+    "Entry",
+    "ImageConfig",
+    "LayerInfo",
+    "Snapshot",
+    "SnapshotError",
+    "apply_layer",
+    "normalize_path",
+    "parse_image_config",
+    "read_image_archive",
+]
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE_MARKER = ".wh..wh..opq"
@@ -27,14 +39,6 @@ AUFS_METADATA_PREFIX = ".wh..wh."
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
-_INDEX_MEDIA_TYPES = {
-    "application/vnd.oci.image.index.v1+json",
-    "application/vnd.docker.distribution.manifest.list.v2+json",
-}
-
-
-class SnapshotError(Exception):
-    """The archive cannot be read as an image; the message is one line meant for the user."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,8 +150,9 @@ def parse_image_config(document: dict[str, Any]) -> ImageConfig:
     )
 
 
-def read_image_archive(path: str | Path, *, image: str | None = None,
-                       engine_size: int | None = None) -> Snapshot:
+def read_image_archive(
+    path: str | Path, *, image: str | None = None, engine_size: int | None = None
+) -> Snapshot:
     """Flatten the image in a ``docker save`` archive (or OCI layout tar) into a Snapshot.
 
     ``image`` picks one image by tag when the archive holds several; by default the first is read,
@@ -158,17 +163,12 @@ def read_image_archive(path: str | Path, *, image: str | None = None,
     except (OSError, tarfile.TarError) as exc:
         raise SnapshotError(f"{path}: not a readable image archive ({exc})") from None
     with outer:
-        archive = _Archive(outer, str(path))
-        if "manifest.json" in archive.members:
-            layer_names, config_name, tags, fmt = _from_docker_manifest(archive, image)
-        elif "index.json" in archive.members:
-            layer_names, config_name, tags, fmt = _from_oci_index(archive, image)
-        else:
-            raise SnapshotError(f"{path}: neither manifest.json nor index.json; not a `docker save` archive")
-        document = archive.json(config_name)
+        archive = ImageArchive(outer, str(path))
+        location = archive.locate(image)
+        document = archive.json(location.config)
         files: dict[str, Entry] = {}
         layers = []
-        for name in layer_names:
+        for name in location.layers:
             with archive.open(name) as blob:
                 layers.append(apply_layer(files, blob, name))
     files.pop("/", None)  # the root's attributes come from whichever layer lists it last; never compared
@@ -177,100 +177,10 @@ def read_image_archive(path: str | Path, *, image: str | None = None,
         config=parse_image_config(document),
         layers=layers,
         history_count=len(document.get("history") or ()),
-        archive_format=fmt,
+        archive_format=location.archive_format,
         engine_size=engine_size,
-        tags=tuple(tags),
+        tags=location.tags,
     )
-
-
-class _Archive:
-    """Random access to the outer tar by normalized name, following its internal links.
-
-    docker-archive deduplicates identical layers by symlinking one ``layer.tar`` to another.
-    """
-
-    def __init__(self, tar: tarfile.TarFile, label: str) -> None:
-        self.tar = tar
-        self.label = label
-        self.members = {normalize_path(m.name).lstrip("/"): m for m in tar.getmembers()}
-
-    def resolve(self, name: str) -> tarfile.TarInfo:
-        name = normalize_path(name).lstrip("/")
-        for _ in range(16):
-            member = self.members.get(name)
-            if member is None:
-                raise SnapshotError(f"{self.label}: {name} is missing from the archive")
-            if member.issym():
-                name = normalize_path(posixpath.join(posixpath.dirname(name), member.linkname)).lstrip("/")
-            elif member.islnk():
-                name = normalize_path(member.linkname).lstrip("/")
-            else:
-                return member
-        raise SnapshotError(f"{self.label}: link loop at {name}")
-
-    def open(self, name: str) -> IO[bytes]:
-        stream = self.tar.extractfile(self.resolve(name))
-        if stream is None:
-            raise SnapshotError(f"{self.label}: {name} is not a file")
-        return stream
-
-    def json(self, name: str) -> Any:
-        with self.open(name) as stream:
-            try:
-                return json.load(stream)
-            except ValueError as exc:
-                raise SnapshotError(f"{self.label}: {name} is not JSON ({exc})") from None
-
-
-def _from_docker_manifest(archive: _Archive, image: str | None) -> tuple[list[str], str, list[str], str]:
-    manifests = archive.json("manifest.json")
-    if not manifests:
-        raise SnapshotError(f"{archive.label}: manifest.json lists no image")
-    chosen = manifests[0]
-    if image is not None:
-        matching = [m for m in manifests if image in (m.get("RepoTags") or ())]
-        if not matching:
-            raise SnapshotError(f"{archive.label}: no image tagged {image}")
-        chosen = matching[0]
-    fmt = "docker-archive+oci-layout" if "index.json" in archive.members else "docker-archive"  # Docker ≥25
-    return list(chosen.get("Layers") or ()), chosen["Config"], list(chosen.get("RepoTags") or ()), fmt
-
-
-def _from_oci_index(archive: _Archive, image: str | None) -> tuple[list[str], str, list[str], str]:
-    def blob(digest: str) -> str:
-        algorithm, _, hex_digest = digest.partition(":")
-        return f"blobs/{algorithm}/{hex_digest}"
-
-    descriptors = archive.json("index.json").get("manifests") or []
-    if image is not None:
-        descriptors = [d for d in descriptors if image in _names_of(d)]
-    descriptor = _pick_platform(descriptors, archive.label)
-    while descriptor.get("mediaType") in _INDEX_MEDIA_TYPES:
-        nested = archive.json(blob(descriptor["digest"]))
-        descriptor = _pick_platform(nested.get("manifests") or [], archive.label)
-    manifest = archive.json(blob(descriptor["digest"]))
-    layers = [blob(layer["digest"]) for layer in manifest.get("layers") or ()]
-    return layers, blob(manifest["config"]["digest"]), _names_of(descriptor), "oci-layout"
-
-
-def _names_of(descriptor: dict[str, Any]) -> list[str]:
-    annotations = descriptor.get("annotations") or {}
-    return [n for n in (annotations.get("io.containerd.image.name"),
-                        annotations.get("org.opencontainers.image.ref.name")) if n]
-
-
-def _pick_platform(descriptors: list[dict[str, Any]], label: str) -> dict[str, Any]:
-    """Prefer linux/amd64; attestation manifests (platform unknown/unknown) are never images."""
-    images = [d for d in descriptors
-              if (d.get("platform") or {}).get("os") != "unknown"
-              and (d.get("annotations") or {}).get("vnd.docker.reference.type") != "attestation-manifest"]
-    if not images:
-        raise SnapshotError(f"{label}: index.json names no image manifest")
-    for d in images:
-        platform = d.get("platform") or {}
-        if platform.get("os", "linux") == "linux" and platform.get("architecture", "amd64") == "amd64":
-            return d
-    return images[0]
 
 
 class _CountingReader:
@@ -311,7 +221,8 @@ def apply_layer(files: dict[str, Entry], blob: IO[bytes], name: str = "layer") -
     """Apply one layer tar on top of ``files`` in place, the way the engine unpacks it.
 
     Whiteouts and opaque markers only hide what lower layers made (OCI image spec), so they are
-    collected first and applied before this layer's own entries land.
+    collected first and applied before this layer's own entries land. ``blob`` must be seekable: its
+    first bytes are sniffed for compression.
     """
     counter = _CountingReader(_decompressed(blob, name))
     entries: dict[str, Entry] = {}
@@ -330,7 +241,7 @@ def apply_layer(files: dict[str, Entry], blob: IO[bytes], name: str = "layer") -
                 elif base.startswith(AUFS_METADATA_PREFIX):
                     continue
                 elif base.startswith(WHITEOUT_PREFIX):
-                    whiteouts.add(posixpath.join(posixpath.dirname(path), base[len(WHITEOUT_PREFIX):]))
+                    whiteouts.add(posixpath.join(posixpath.dirname(path), base[len(WHITEOUT_PREFIX) :]))
                 elif member.islnk():
                     hardlinks.append((path, normalize_path(member.linkname)))
                 else:
@@ -353,12 +264,22 @@ def apply_layer(files: dict[str, Entry], blob: IO[bytes], name: str = "layer") -
         for path in [p for p in files if p in whiteouts or _has_ancestor_in(p, hidden_subtrees)]:
             del files[path]
     files.update(entries)
+    for path in [*entries, *(p for p, _ in hardlinks)]:
+        _create_missing_parents(files, path)
     for path, target in hardlinks:
         inode = files.get(target)
         if inode is None:
             raise SnapshotError(f"{name}: hard link {path} points to missing {target}")
         files[path] = replace(inode, kind="hardlink", hardlink_to=target)
     return LayerInfo(name, counter.count, file_bytes, entry_count)
+
+
+def _create_missing_parents(files: dict[str, Entry], path: str) -> None:
+    """The engine's unpacker creates an unlisted parent as a root-owned 0755 directory (MkdirAll)."""
+    parent = posixpath.dirname(path)
+    while parent != "/" and parent not in files:
+        files[parent] = Entry("dir", 0o755, 0, 0)
+        parent = posixpath.dirname(parent)
 
 
 def _has_ancestor_in(path: str, directories: set[str]) -> bool:
@@ -370,7 +291,12 @@ def _has_ancestor_in(path: str, directories: set[str]) -> bool:
 
 
 def _entry_of(member: tarfile.TarInfo, layer: tarfile.TarFile) -> Entry:
-    common = {"mode": member.mode & 0o7777, "uid": member.uid, "gid": member.gid, "xattrs": _xattrs_of(member)}
+    common = {
+        "mode": member.mode & 0o7777,
+        "uid": member.uid,
+        "gid": member.gid,
+        "xattrs": _xattrs_of(member),
+    }
     if member.isreg():
         return Entry("file", size=member.size, sha256=_sha256_of(member, layer), **common)
     if member.isdir():
@@ -400,5 +326,5 @@ def _xattrs_of(member: tarfile.TarInfo) -> tuple[tuple[str, str], ...]:
             raw = value.encode("utf-8", "surrogateescape")
             text = raw.decode("utf-8", "replace")
             shown = text if text.isprintable() and "\ufffd" not in text else "0x" + raw.hex()
-            found.append((key[len("SCHILY.xattr."):], shown))
+            found.append((key[len("SCHILY.xattr.") :], shown))
     return tuple(sorted(found))

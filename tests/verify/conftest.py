@@ -1,20 +1,15 @@
-"""Fixtures for the verify tests: synthetic snapshots, and the build lab's engine when it is running."""
+"""Synthetic snapshots for the verify tests; the lab engine comes from ``engine_env`` in tests/conftest.py."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 from optimizer.verify.snapshot import Snapshot, read_image_archive
 
 from .imagefactory import docker_archive, image_config
-
-BUILDLAB = Path(__file__).resolve().parents[3] / "shared" / "buildlab" / "buildlab"
 
 
 @pytest.fixture
@@ -28,21 +23,3 @@ def make_snapshot(tmp_path: Path) -> Callable[..., Snapshot]:
         return read_image_archive(archive)
 
     return make
-
-
-@pytest.fixture(scope="session")
-def buildlab_env() -> dict[str, str]:
-    """The environment for `docker` against the build lab; skips unless `buildlab status` exits 0.
-
-    The lab is only used, never set up or stopped here: that belongs to whoever runs the suite.
-    """
-    if not BUILDLAB.exists():
-        pytest.skip(f"{BUILDLAB} not found")
-    status = subprocess.run([str(BUILDLAB), "status"], capture_output=True, text=True, timeout=60)
-    if status.returncode != 0:
-        pytest.skip(f"buildlab engine not running (status {status.returncode}): {status.stdout.strip()}")
-    lab = subprocess.run([str(BUILDLAB), "env", "--json"], capture_output=True, text=True, timeout=60, check=True)
-    env = {**os.environ, **json.loads(lab.stdout)}
-    for key in ("DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"):  # `buildlab env` unsets these
-        env.pop(key, None)
-    return env

@@ -27,8 +27,14 @@ class Member:
     pax: dict[str, str] = field(default_factory=dict)
 
 
-def file(path: str, data: bytes | str = b"", mode: int = 0o644, uid: int = 0, gid: int = 0,
-         pax: dict[str, str] | None = None) -> Member:
+def file(
+    path: str,
+    data: bytes | str = b"",
+    mode: int = 0o644,
+    uid: int = 0,
+    gid: int = 0,
+    pax: dict[str, str] | None = None,
+) -> Member:
     content = data.encode() if isinstance(data, str) else data
     return Member(path, "file", content, mode, uid, gid, pax=pax or {})
 
@@ -88,16 +94,29 @@ def layer(*members: Member) -> bytes:
     return buffer.getvalue()
 
 
-def image_config(*, env: list[str] | None = None, cmd: list[str] | None = None, layers: int = 1,
-                 empty_steps: int = 1, **extra: object) -> dict:
+def image_config(
+    *,
+    env: list[str] | None = None,
+    cmd: list[str] | None = None,
+    layers: int = 1,
+    empty_steps: int = 1,
+    **extra: object,
+) -> dict:
     """An image config blob; ``empty_steps`` adds metadata-only history entries (ENV, CMD...)."""
-    config: dict[str, object] = {"Env": env if env is not None else ["PATH=/usr/bin:/bin"],
-                                 "Cmd": cmd if cmd is not None else ["bash"]}
+    config: dict[str, object] = {
+        "Env": env if env is not None else ["PATH=/usr/bin:/bin"],
+        "Cmd": cmd if cmd is not None else ["bash"],
+    }
     config.update(extra)
     history = [{"created_by": f"RUN step {i}"} for i in range(layers)]
     history += [{"created_by": f"ENV step {i}", "empty_layer": True} for i in range(empty_steps)]
-    return {"architecture": "amd64", "os": "linux", "config": config, "history": history,
-            "rootfs": {"type": "layers", "diff_ids": []}}
+    return {
+        "architecture": "amd64",
+        "os": "linux",
+        "config": config,
+        "history": history,
+        "rootfs": {"type": "layers", "diff_ids": []},
+    }
 
 
 def _digest(data: bytes) -> str:
@@ -110,9 +129,16 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes) -> None:
     tar.addfile(info, io.BytesIO(data))
 
 
-def docker_archive(path: Path, layers: list[bytes], config: dict, *, tags: tuple[str, ...] = ("img:a",),
-                   gzip_layers: bool = False, link_duplicates: bool = True,
-                   extra_images: list[tuple[list[bytes], dict, tuple[str, ...]]] = ()) -> Path:
+def docker_archive(
+    path: Path,
+    layers: list[bytes],
+    config: dict,
+    *,
+    tags: tuple[str, ...] = ("img:a",),
+    gzip_layers: bool = False,
+    link_duplicates: bool = True,
+    extra_images: list[tuple[list[bytes], dict, tuple[str, ...]]] = (),
+) -> Path:
     """The classic `docker save` shape: ``<id>/layer.tar`` per layer, ``<id>.json``, manifest.json.
 
     Docker writes a repeated layer once and symlinks the others to it, so ``link_duplicates`` does too.
@@ -143,8 +169,15 @@ def docker_archive(path: Path, layers: list[bytes], config: dict, *, tags: tuple
     return path
 
 
-def oci_layout(path: Path, layers: list[bytes], config: dict, *, name: str = "img:a",
-               gzip_layers: bool = True, nested_index: bool = False) -> Path:
+def oci_layout(
+    path: Path,
+    layers: list[bytes],
+    config: dict,
+    *,
+    name: str = "img:a",
+    gzip_layers: bool = True,
+    nested_index: bool = False,
+) -> Path:
     """A bare OCI image layout (no manifest.json), as skopeo or `buildx --output type=oci` write it.
 
     ``nested_index`` wraps the manifest in a multi-platform index that also holds an arm64 image and a
@@ -164,10 +197,16 @@ def oci_layout(path: Path, layers: list[bytes], config: dict, *, name: str = "im
             data = gzip.compress(blob, mtime=0) if gzip_layers else blob
             descriptors.append({"mediaType": media, "digest": put(data), "size": len(data)})
         config_bytes = json.dumps(config_blob).encode()
-        body = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                           "digest": put(config_bytes), "size": len(config_bytes)},
-                "layers": descriptors}
+        body = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {
+                "mediaType": "application/vnd.oci.image.config.v1+json",
+                "digest": put(config_bytes),
+                "size": len(config_bytes),
+            },
+            "layers": descriptors,
+        }
         data = json.dumps(body).encode()
         return {"mediaType": body["mediaType"], "digest": put(data), "size": len(data)}
 
@@ -176,15 +215,26 @@ def oci_layout(path: Path, layers: list[bytes], config: dict, *, name: str = "im
     if nested_index:
         decoy = manifest_for([layer(file("/arm64-only", "x"))], image_config())
         attestation = manifest_for([layer(file("/attestation.json", "{}"))], image_config())
-        index = {"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json", "manifests": [
-            {**attestation, "platform": {"os": "unknown", "architecture": "unknown"},
-             "annotations": {"vnd.docker.reference.type": "attestation-manifest"}},
-            {**decoy, "platform": {"os": "linux", "architecture": "arm64"}},
-            {**top, "platform": {"os": "linux", "architecture": "amd64"}},
-        ]}
+        index = {
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.index.v1+json",
+            "manifests": [
+                {
+                    **attestation,
+                    "platform": {"os": "unknown", "architecture": "unknown"},
+                    "annotations": {"vnd.docker.reference.type": "attestation-manifest"},
+                },
+                {**decoy, "platform": {"os": "linux", "architecture": "arm64"}},
+                {**top, "platform": {"os": "linux", "architecture": "amd64"}},
+            ],
+        }
         data = json.dumps(index).encode()
-        top = {"mediaType": index["mediaType"], "digest": put(data), "size": len(data),
-               "annotations": {"io.containerd.image.name": name}}
+        top = {
+            "mediaType": index["mediaType"],
+            "digest": put(data),
+            "size": len(data),
+            "annotations": {"io.containerd.image.name": name},
+        }
     with tarfile.open(path, "w") as tar:
         _add(tar, "oci-layout", b'{"imageLayoutVersion":"1.0.0"}')
         _add(tar, "index.json", json.dumps({"schemaVersion": 2, "manifests": [top]}).encode())
