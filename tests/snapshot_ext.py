@@ -18,7 +18,8 @@ _PARAM = re.compile(r"\[(?P<id>[^\]]+)\]")
 
 
 class FixtureDiffExtension(SingleFileSnapshotExtension):
-    _write_mode = WriteMode.TEXT
+    # Bytes, not text: a CRLF fixture's diff must keep its CRs (text mode would translate them).
+    _write_mode = WriteMode.BINARY
     file_extension = "diff"
 
     @classmethod

@@ -62,4 +62,4 @@ def test_fixture(case: Case, snapshot_diff):
         assert rendered.endswith("# no change\n"), rendered
     else:
         assert "# no change" not in rendered, rendered
-    assert rendered == snapshot_diff
+    assert rendered.encode("utf-8") == snapshot_diff

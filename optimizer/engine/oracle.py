@@ -14,6 +14,10 @@ def buildkit_error(text: str) -> str | None:
         dockerfile.parse_string(text)
     except dockerfile.GoParseError as exc:
         return str(exc)
+    except UnicodeDecodeError:
+        # The Go parser split a UTF-8 character somewhere (it scans some parts byte by byte), and
+        # the binding cannot hand the result back: whatever BuildKit makes of it is not the text.
+        return "BuildKit's reading of the file splits a UTF-8 character"
     return None
 
 

@@ -125,6 +125,12 @@ class _Parser:
         name, value = match.group(1).lower(), match.group(2)
         if any(d.name == name for d in self.directives):
             self.errors.append(ParseError(f"only one {name} parser directive can be used", index + 1, 1))
+        elif name == "escape" and any(d.name == "check" for d in self.directives):
+            # BuildKit before 0.14 (Docker 26's built-in frontend, the `dockerfile` package) does not
+            # know `check`: it stops reading directives there and ignores this escape. Newer ones
+            # apply it. A file both readings fit differently is not ours to rewrite.
+            message = "'# escape=' after '# check=' is ignored by BuildKit before 0.14; put it first"
+            self.errors.append(ParseError(message, index + 1, 1))
         elif name == "escape":
             if value in ("\\", "`"):
                 self.escape = value
@@ -265,6 +271,11 @@ def _build(
         for word, (a, b) in zip(flag_words, flag_spans)
     ]
     name = keyword.upper()
+    if not rest[:args_rel].isascii() or (name == "HEALTHCHECK" and not args.split(" ", 1)[0].isascii()):
+        # BuildKit scans flags (and HEALTHCHECK's first word) byte by byte, so a UTF-8 byte such as
+        # 0xA0 counts as a space there: its reading of non-ASCII text in these places is not one
+        # we can reproduce, so we do not rewrite such a file.
+        errors.append(ParseError("non-ASCII text in builder flags", line, _column(text, keyword_source)))
     if name not in KNOWN_INSTRUCTIONS:
         errors.append(ParseError(f"unknown instruction: {keyword}", line, _column(text, keyword_source)))
         # Keep it as an instruction so the text survives; nothing reads its arguments.

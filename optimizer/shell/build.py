@@ -1,0 +1,419 @@
+"""From a tree-sitter-bash tree to the script model.
+
+The grammar's tree is close to the shell's, but its precedence is wrong in places (see
+``_Builder.statement``): lists and pipelines are therefore read off as a flat run of commands and
+operators and regrouped by the shell's own grammar, redirects are given to the command they belong to,
+and text the grammar hides inside a heredoc node (``cat <<EOF | sh``) is put back in line. A tree that
+still does not fit raises ``Unsupported``, so a script is never modelled as something it is not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from . import grammar
+from .model import (
+    CASE,
+    FUNCTION,
+    GROUP,
+    IF,
+    LOOP,
+    SUBSHELL,
+    SUBSTITUTION,
+    Assignment,
+    Command,
+    Compound,
+    Element,
+    Pipeline,
+    Redirect,
+    Script,
+    Statement,
+    StateChange,
+    Word,
+)
+from .state import command_state
+from .words import WordReader
+
+STATEMENT_TYPES = frozenset(
+    {
+        "command", "list", "pipeline", "negated_command", "redirected_statement", "variable_assignment",
+        "variable_assignments", "declaration_command", "unset_command", "test_command",
+        "compound_statement", "subshell", "if_statement", "for_statement", "c_style_for_statement",
+        "while_statement", "case_statement", "function_definition",
+    }
+)  # fmt: skip
+TERMINATORS = frozenset({";", "&", ";;", ";&", ";;&"})
+_WRAPPERS = frozenset({"do_group", "elif_clause", "else_clause", "case_item"})
+_LOOPS = frozenset({"for_statement", "c_style_for_statement", "while_statement"})
+_HEREDOC_PARTS = frozenset({"<<", "<<-", "heredoc_start", "heredoc_body", "heredoc_end", "file_redirect"})
+_ARITH_ASSIGN = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "<<=", ">>=", "&=", "^=", "|=", "++", "--"})
+_KINDS = {"if_statement": IF, "case_statement": CASE}
+
+
+class Unsupported(Exception):
+    """The tree parsed without errors but does not mean what the shell would read."""
+
+
+@dataclass(frozen=True)
+class _Ctx:
+    context: tuple[str, ...] = ()
+    conditional: bool = False
+    in_pipeline: bool = False
+    background: bool = False
+    main_shell: bool = True
+
+    def inside(self, kind: str, *, conditional: bool = False, own_shell: bool = False) -> _Ctx:
+        return replace(
+            self,
+            context=self.context + (kind,),
+            conditional=self.conditional or conditional,
+            main_shell=self.main_shell and not own_shell,
+        )
+
+
+def parse_tree(text: str) -> tuple[Any, WordReader]:
+    data = text.encode("utf-8", "surrogatepass")
+    return grammar.parse_bytes(data).root_node, WordReader(text, data)
+
+
+def build_script(text: str, root: Any, reader: WordReader) -> Script:
+    """The model of a script whose tree has no ERROR/MISSING nodes; raises ``Unsupported``."""
+    builder = _Builder(reader)
+    statements = builder.sequence(root.children, _Ctx())
+    commands = sorted(builder.commands, key=lambda c: c.span)
+    script = Script(
+        text=text,
+        statements=statements,
+        commands=commands,
+        state_changes=sorted(builder.changes, key=lambda c: c.span),
+        comments=builder.comments,
+    )
+    for index, command in enumerate(commands):
+        command.index = index
+        command.script = script
+    return script
+
+
+class _Builder:
+    def __init__(self, reader: WordReader) -> None:
+        self.r = reader
+        self.commands: list[Command] = []
+        self.changes: list[StateChange] = []
+        self.comments: list[tuple[int, int]] = []
+
+    # -- sequences of statements ---------------------------------------------------------------
+
+    def sequence(self, children: Any, ctx: _Ctx) -> list[Statement]:
+        """Statements among ``children`` with their terminators; other named nodes are scanned."""
+        items: list[list[Any]] = []  # [node, terminator token or None]
+        for child in children:
+            if not child.is_named:
+                if child.type in TERMINATORS and items and items[-1][1] is None:
+                    items[-1][1] = child
+                continue
+            if child.type == "comment":
+                self.comments.append(self.r.span(child))
+            elif child.type in STATEMENT_TYPES:
+                items.append([child, None])
+            else:
+                self.scan(child, ctx)
+        statements: list[Statement] = []
+        for position, (node, token) in enumerate(items):
+            background = token is not None and token.type == "&"
+            inner = replace(ctx, background=True, main_shell=False) if background else ctx
+            statement = self.statement(node, inner)
+            if token is not None:
+                statement.terminator = token.type
+                statement.terminator_span = self.r.span(token)
+            elif position + 1 < len(items):
+                gap = self.r.data[node.end_byte : items[position + 1][0].start_byte]
+                statement.terminator = "\n" if b"\n" in gap else None
+            statements.append(statement)
+        return statements
+
+    def body(self, node: Any, ctx: _Ctx) -> list[Statement]:
+        """The statements of a compound command, through do-groups, elif/else clauses and case items."""
+        result: list[Statement] = []
+        run: list[Any] = []
+        for index, child in enumerate(node.children):
+            is_body = node.field_name_for_child(index) == "body" and node.type != "redirected_statement"
+            if child.type in _WRAPPERS or (is_body and child.type in ("compound_statement", "subshell")):
+                result += self.sequence(run, ctx)
+                run = []
+                if child.type == "subshell":
+                    result += self.body(child, ctx.inside(SUBSHELL, own_shell=True))
+                else:
+                    result += self.body(child, ctx)
+            else:
+                run.append(child)
+        return result + self.sequence(run, ctx)
+
+    # -- AND-OR lists and pipelines --------------------------------------------------------------
+
+    def statement(self, node: Any, ctx: _Ctx) -> Statement:
+        """An AND-OR list, re-associated the way the shell reads it.
+
+        The grammar gets precedence wrong in places: ``a | b | c && d`` comes as ``a | (b | c && d)``,
+        ``a && b > f`` as ``(a && b) > f`` and ``! a | b`` as ``(! a) | b``. The shell's own grammar is
+        flat — pipelines of commands joined by ``|``, AND-OR lists of pipelines joined by ``&&``/``||``,
+        a redirect belongs to one command, ``!`` starts a pipeline — so the commands and operators are
+        read off in source order and regrouped by that grammar.
+        """
+        atoms: list[list[Any]] = []  # [node, redirect nodes, negated]
+        operators: list[str] = []
+        self._flatten(node, atoms, operators, [False])
+        pipelines: list[Pipeline] = []
+        and_or: list[str] = []
+        start = 0
+        for index in range(len(atoms) + 1):
+            if index < len(atoms) and (index == 0 or operators[index - 1] in ("|", "|&")):
+                if index > 0 and atoms[index][2]:
+                    raise Unsupported("`!` inside a pipeline")
+                continue
+            conditional = bool(and_or) and and_or[-1] == "||"
+            inner = replace(ctx, conditional=ctx.conditional or conditional)
+            pipelines.append(self.pipeline(atoms[start:index], operators[start : index - 1], inner))
+            if index < len(atoms):
+                and_or.append(operators[index - 1])
+            start = index
+        return Statement(pipelines=pipelines, operators=and_or, span=self.r.span(node))
+
+    def _flatten(self, node: Any, atoms: list[list[Any]], operators: list[str], negate: list[bool]) -> None:
+        body = node.child_by_field_name("body") if node.type == "redirected_statement" else None
+        if body is not None and body.type in ("list", "pipeline", "negated_command"):
+            self._flatten(body, atoms, operators, negate)
+            atoms[-1][1] += self._redirect_nodes(node)  # the shell gives it to the last command
+            self._splice_heredoc_tails(self._redirect_nodes(node), atoms, operators, negate)
+            return
+        if node.type == "negated_command":
+            negate[0] = True
+            self._flatten(self._members(node)[0], atoms, operators, negate)
+            return
+        if node.type not in ("list", "pipeline"):
+            atoms.append([node, [], negate[0]])
+            negate[0] = False
+            if node.type == "redirected_statement":
+                self._splice_heredoc_tails(self._redirect_nodes(node), atoms, operators, negate)
+            return
+        members = self._members(node)
+        for child in node.children:
+            if child.type in ("&&", "||", "|", "|&"):
+                operators.append(child.type)
+            elif child in members:
+                self._flatten(child, atoms, operators, negate)
+
+    def _splice_heredoc_tails(self, redirects: list[Any], atoms: list[list[Any]], operators: list[str],
+                              negate: list[bool]) -> None:  # fmt: skip
+        """``cat <<EOF | sh && x``: the grammar nests ``| sh && x`` in the heredoc node; put it back."""
+        for redirect in redirects:
+            if redirect.type != "heredoc_redirect":
+                continue
+            for child in redirect.children:
+                if child.type in _HEREDOC_PARTS or child.type == "comment":
+                    continue
+                if child.type in ("&&", "||", "|", "|&"):
+                    operators.append(child.type)
+                elif child.is_named:
+                    self._flatten(child, atoms, operators, negate)
+                else:
+                    raise Unsupported(f"{child.type!r} after a heredoc operator")
+
+    def _members(self, node: Any) -> list[Any]:
+        members = []
+        for child in node.named_children:
+            if child.type == "comment":
+                self.comments.append(self.r.span(child))
+            else:
+                members.append(child)
+        return members
+
+    def pipeline(self, atoms: list[list[Any]], operators: list[str], ctx: _Ctx) -> Pipeline:
+        span = (self.r.offset(atoms[0][0].start_byte), self.r.offset(atoms[-1][0].end_byte))
+        for _, redirects, _ in atoms:
+            if redirects:
+                span = (span[0], max(span[1], self.r.offset(redirects[-1].end_byte)))
+        if len(atoms) > 1:
+            ctx = replace(ctx, in_pipeline=True, main_shell=False)
+        elements = [self.element(node, ctx, tuple(redirects)) for node, redirects, _ in atoms]
+        return Pipeline(elements, operators, span, negated=atoms[0][2])
+
+    # -- commands ------------------------------------------------------------------------------
+
+    def element(self, node: Any, ctx: _Ctx, extra: tuple[Any, ...] = ()) -> Element:
+        redirect_nodes = list(extra)
+        if node.type == "redirected_statement":
+            redirect_nodes = self._redirect_nodes(node) + redirect_nodes
+            body = node.child_by_field_name("body")
+            if body is None:  # `> file` alone: a command with no words
+                return self._command(node, ctx, redirect_nodes, own=False)
+            node = body
+        if node.type in ("list", "pipeline", "negated_command", "redirected_statement"):
+            raise Unsupported(f"{node.type} where a command was expected")
+        if node.type in ("command", "variable_assignment", "variable_assignments", "declaration_command",
+                         "unset_command"):  # fmt: skip
+            return self._command(node, ctx, redirect_nodes)
+        compound = self._compound(node, ctx)
+        compound.redirects = self._redirects(redirect_nodes, ctx)
+        return compound
+
+    def _command(self, node: Any, ctx: _Ctx, redirect_nodes: list[Any], own: bool = True) -> Command:
+        words: list[Word] = []
+        assignments: list[Assignment] = []
+        redirects: list[Redirect] = []
+        pending: list[Any] = []  # adjacent nodes that make up one word
+        if node.type == "variable_assignment":
+            assignments.append(self._assignment(node, ctx))
+            own = False
+        elif node.type == "variable_assignments":
+            assignments += [self._assignment(item, ctx) for item in node.named_children]
+            own = False
+        for index, child in enumerate(node.children if own else []):
+            field = node.field_name_for_child(index)
+            if child.type == "variable_assignment" and node.type != "declaration_command":
+                assignments.append(self._assignment(child, ctx))
+            elif child.type == "variable_assignments":
+                assignments += [self._assignment(item, ctx) for item in child.named_children]
+            elif field == "redirect" or child.type.endswith("_redirect"):
+                redirect_nodes.append(child)
+            elif child.type == "command_name" or field == "argument" or (
+                node.type in ("declaration_command", "unset_command") and child.type != "comment"
+            ):
+                target = child
+                if child.type == "command_name" and child.named_children:
+                    target = child.named_children[0]
+                if pending and pending[-1].end_byte != target.start_byte:
+                    words.append(self.r.word(pending))
+                    pending = []
+                pending.append(target)
+                self.scan(target, ctx)
+        if pending:
+            words.append(self.r.word(pending))
+        redirects += self._redirects(redirect_nodes, ctx)
+        spans = [self.r.span(node)] + [r.span for r in redirects]
+        span = (min(s[0] for s in spans), max(s[1] for s in spans))
+        command = Command(
+            words=words,
+            assignments=assignments,
+            redirects=redirects,
+            span=span,
+            context=ctx.context,
+            conditional=ctx.conditional,
+            in_pipeline=ctx.in_pipeline,
+            background=ctx.background,
+            main_shell=ctx.main_shell,
+        )
+        command.state = command_state(command)
+        if command.leaks:
+            self.changes.append(StateChange(command.state or "", span, command))
+        self.commands.append(command)
+        return command
+
+    def _assignment(self, node: Any, ctx: _Ctx) -> Assignment:
+        self.scan(node, ctx)
+        name_node = node.child_by_field_name("name")
+        value_node = node.child_by_field_name("value")
+        append = any(child.type == "+=" for child in node.children)
+        value = self.r.word(value_node) if value_node is not None else None
+        name = self.r.node_text(name_node) if name_node is not None else ""
+        return Assignment(name=name, value=value, span=self.r.span(node), append=append)
+
+    def _redirect_nodes(self, node: Any) -> list[Any]:
+        return [
+            child
+            for index, child in enumerate(node.children)
+            if node.field_name_for_child(index) == "redirect" or child.type.endswith("_redirect")
+        ]
+
+    def _redirects(self, nodes: list[Any], ctx: _Ctx) -> list[Redirect]:
+        result: list[Redirect] = []
+        for node in nodes:
+            result.append(self._redirect(node, ctx))
+            if node.type == "heredoc_redirect":  # `cat <<EOF > file`: the file redirect sits inside
+                result += [self._redirect(c, ctx) for c in node.children if c.type == "file_redirect"]
+        return result
+
+    def _redirect(self, node: Any, ctx: _Ctx) -> Redirect:
+        if node.type != "heredoc_redirect":
+            self.scan(node, ctx)
+        fd_node = node.child_by_field_name("descriptor")
+        fd_text = self.r.node_text(fd_node) if fd_node is not None else ""
+        fd = int(fd_text) if fd_text.isdigit() else None
+        operator = next((c.type for c in node.children if not c.is_named), "")
+        if node.type == "heredoc_redirect":
+            start = next(c for c in node.children if c.type == "heredoc_start")
+            body = next((c for c in node.children if c.type == "heredoc_body"), None)
+            if body is not None:
+                self.scan(body, ctx)
+            text = self.r.node_text(start)  # the delimiter: quotes only say "do not expand the body"
+            word = Word(text, text.replace("'", "").replace('"', "").replace("\\", ""), self.r.span(start))
+            span = (self.r.offset(node.start_byte), word.span[1])  # the body is not on this line
+            body_span = self.r.span(body) if body is not None else (span[1], span[1])
+            return Redirect(operator, fd, word, span, heredoc_body=self.r.node_text(body) if body else "",
+                            heredoc_span=body_span)  # fmt: skip
+        targets = [c for i, c in enumerate(node.children) if node.field_name_for_child(i) == "destination"]
+        if not targets and node.type == "herestring_redirect":
+            targets = node.named_children[-1:]
+        target = self.r.word(targets[0]) if targets else None
+        return Redirect(operator, fd, target, self.r.span(node))
+
+    # -- compound commands -----------------------------------------------------------------------
+
+    def _compound(self, node: Any, ctx: _Ctx) -> Compound:
+        kind = node.type
+        span = self.r.span(node)
+        if kind == "compound_statement" and node.children and node.children[0].type == "((":
+            self._arithmetic(node, ctx)
+            self.scan(node, ctx)
+            return Compound("arithmetic", span)
+        if kind == "compound_statement":
+            return Compound(GROUP, span, self.sequence(node.children, ctx.inside(GROUP)))
+        if kind == "subshell":
+            inner = ctx.inside(SUBSHELL, own_shell=True)
+            return Compound(SUBSHELL, span, self.sequence(node.children, inner))
+        if kind == "function_definition":
+            name_node = node.child_by_field_name("name")
+            if ctx.main_shell:
+                self.changes.append(StateChange("function", span, None))
+            inner = ctx.inside(FUNCTION, conditional=True, own_shell=True)
+            name = self.r.node_text(name_node) if name_node is not None else None
+            return Compound(FUNCTION, span, self.body(node, inner), name=name)
+        if kind in ("if_statement", "case_statement") or kind in _LOOPS:
+            label = _KINDS.get(kind, LOOP)
+            if kind == "c_style_for_statement":
+                self._arithmetic(node, ctx)
+            return Compound(label, span, self.body(node, ctx.inside(label, conditional=True)))
+        self.scan(node, ctx)  # `[[ … ]]`, `[ … ]` and anything else: only substitutions run
+        return Compound("test" if kind == "test_command" else kind, span)
+
+    # -- things inside words -----------------------------------------------------------------------
+
+    def scan(self, node: Any, ctx: _Ctx) -> None:
+        """Commands in substitutions inside ``node``, and assignments hidden in expansions."""
+        if node.child_count == 0:
+            return  # a plain word: the common case
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            kind = current.type
+            if kind in ("command_substitution", "process_substitution"):
+                inner = ctx.inside(SUBSTITUTION, own_shell=True)
+                self.sequence(current.children, replace(inner, in_pipeline=False))
+                continue
+            if kind == "arithmetic_expansion":
+                self._arithmetic(current, ctx)
+            elif kind == "expansion" and ctx.main_shell:
+                if any(child.type in (":=", "=") for child in current.children):
+                    self.changes.append(StateChange("assignment", self.r.span(current), None))
+            stack.extend(child for child in current.children if child.child_count)
+
+    def _arithmetic(self, node: Any, ctx: _Ctx) -> None:
+        stack = list(node.children)
+        while stack:
+            current = stack.pop()
+            if current.type in ("command_substitution", "arithmetic_expansion"):
+                continue  # scanned on their own
+            if not current.is_named and current.type in _ARITH_ASSIGN and ctx.main_shell:
+                self.changes.append(StateChange("assignment", self.r.span(node), None))
+                return
+            stack.extend(current.children)
