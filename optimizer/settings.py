@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .rules.base import Rule
 
+CACHE_STRATEGIES = ("cleanup", "mounts")
 CONFIG_NAMES = ("dockopt.toml", ".dockopt.toml", "pyproject.toml")
 
 
@@ -21,6 +22,9 @@ class Settings:
     select: tuple[str, ...] = ()  # empty: the rules that are on by default
     ignore: tuple[str, ...] = ()
     unsafe_fixes: bool = False
+    # Package caches: "cleanup" removes them in the installing RUN; "mounts" keeps them out of the
+    # image with BuildKit cache mounts (and reuses them across builds). Never both.
+    cache_strategy: str = "cleanup"
     max_rounds: int = 10
 
     def enabled(self, rule: type[Rule]) -> bool:
@@ -60,7 +64,7 @@ def load_config(path: Path) -> Settings:
         raise ConfigError(f"{path}: cannot read config: {exc}") from None
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("dockopt", {})
-    known = {"select", "ignore", "unsafe-fixes"}
+    known = {"select", "ignore", "unsafe-fixes", "cache-strategy"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown option(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
@@ -73,4 +77,7 @@ def load_config(path: Path) -> Settings:
     unsafe = data.get("unsafe-fixes", False)
     if not isinstance(unsafe, bool):
         raise ConfigError(f"{path}: 'unsafe-fixes' must be true or false")
-    return replace(settings, unsafe_fixes=unsafe)
+    strategy = data.get("cache-strategy", "cleanup")
+    if strategy not in CACHE_STRATEGIES:
+        raise ConfigError(f"{path}: 'cache-strategy' must be one of {', '.join(CACHE_STRATEGIES)}")
+    return replace(settings, unsafe_fixes=unsafe, cache_strategy=strategy)
