@@ -1,0 +1,183 @@
+"""DO201 merge-runs: join consecutive RUN instructions that behave the same as one.
+
+## What it does
+Joins consecutive ``RUN`` instructions of a stage into one ``RUN`` when the joined script provably
+does what the separate ones did, keeping comments between them and following the file's own
+continuation style.
+
+Which neighbours it joins by default:
+- a ``RUN`` that deletes or cleans up (``rm -rf …``, ``apt-get clean``, ``apk del``,
+  ``pip cache purge``, ``npm cache clean`` …) always joins the ``RUN`` before it: that is the big win,
+  because layers are immutable and files deleted by a later ``RUN`` still ship in the earlier layer;
+- a ``RUN`` after a cheap one (``apt-get update``, ``useradd``, ``mkdir``, ``ln``, config edits) joins
+  it: editing the cheap step already re-runs everything after it, so nothing is lost;
+- a ``RUN`` after an *expensive* one (a package install, a build, a download) stays separate unless it
+  cleans up: keeping them apart keeps the expensive layer cached while the cheap, often-edited step
+  after it changes.
+
+## Why
+Each ``RUN`` makes a layer. Layers are immutable, so ``RUN rm`` in a later layer does not make the
+image smaller, and a chain of small ``RUN``s costs layers and build steps for nothing. Docker's
+best-practice guide and hadolint (DL3059) recommend consolidating them.
+
+## Example
+```dockerfile
+RUN apt-get update
+RUN apt-get install -y curl
+# keep the image small
+RUN rm -rf /var/lib/apt/lists/*
+```
+Use instead:
+```dockerfile
+RUN apt-get update \\
+    && apt-get install -y curl \\
+# keep the image small
+    && rm -rf /var/lib/apt/lists/*
+```
+
+## Fix safety
+Safe. The merged script is ``EARLIER && LATER`` — the later part runs exactly when the earlier
+``RUN`` would have succeeded. An earlier script that changes shell state later commands would see
+(``cd``, ``export``, ``set``, ``umask``, ``exit``, assignments …) or that is not a plain and-or list
+runs in a subshell ``( … )``; a later script that is not a plain ``&&`` chain is wrapped too. Pairs
+are left alone when the flags differ (``--mount``, ``--network``, ``--security``), either one is in
+exec form or has a heredoc, anything but comments stands between them, the stage runs a non-POSIX
+shell (Windows, ``SHELL ["powershell", …]``), tree-sitter-bash cannot read a script, the earlier one
+starts a background job or ends in a shell comment, or a ``# dockopt:`` pragma sits between them.
+``ONBUILD RUN`` is never merged. What changes is the layering only: the same files end up in the
+image, in fewer layers, and the build cache has one boundary fewer.
+
+## References
+- hadolint DL3059: https://github.com/hadolint/hadolint/wiki/DL3059
+- Docker best practices, RUN: https://docs.docker.com/build/building/best-practices/#run
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ..shell import Script, invocations, removals
+from ..syntax import Instruction
+from ._merging import Declined, MergePlan, pair_blocker, plan_merge, script_of
+from .base import Applicability, Context, Finding, Rule, register
+
+# Subcommands that install, build or download: the steps worth keeping in their own cached layer.
+_EXPENSIVE_SUBCOMMANDS = frozenset(
+    {
+        "install", "add", "ci", "upgrade", "dist-upgrade", "full-upgrade", "create", "sync", "build",
+        "download", "restore", "publish", "fetch", "package", "compile", "groupinstall", "localinstall",
+        "dependency:go-offline", "mod download", "env create", "wheel", "bundle", "get",
+    }
+)  # fmt: skip
+_EXPENSIVE_COMMANDS = frozenset(
+    {"make", "cmake", "ninja", "meson", "gcc", "g++", "cc", "curl", "wget", "git", "cargo", "rustup",
+     "./configure", "configure", "bazel", "go", "mvn", "gradle", "npm", "yarn", "pnpm", "dotnet"}
+)  # fmt: skip
+_CLEANUP_SUBCOMMANDS = frozenset(
+    {"clean", "autoclean", "autoremove", "purge", "remove", "del", "uninstall", "cache clean",
+     "cache purge", "clean all", "cleanup", "prune", "cache prune"}
+)  # fmt: skip
+
+
+# Commands that may sit in a cleanup RUN without making it more than a cleanup.
+_HARMLESS = frozenset({"set", "true", ":", "echo", "cd", "printf"})
+
+
+def is_cleanup(script: Script) -> bool:
+    """The script only deletes files or cleans package-manager caches (a "cleanup RUN")."""
+    cleanup = {id(r.command) for r in removals(script)}
+    cleanup |= {id(c) for c in script.commands if c.name == "find" and "-delete" in c.argv}
+    cleanup |= {id(inv.command) for inv in invocations(script) if inv.subcommand in _CLEANUP_SUBCOMMANDS}
+    if not cleanup:
+        return False
+    return all(id(c) in cleanup or c.name in _HARMLESS for c in script.commands)
+
+
+def is_expensive(script: Script) -> bool:
+    """The script installs, builds or downloads something (worth a cached layer of its own)."""
+    for inv in invocations(script):
+        if inv.subcommand in _EXPENSIVE_SUBCOMMANDS:
+            return True
+    for command in script.commands:
+        name = (command.name or "").rsplit("/", 1)[-1]
+        if name in _EXPENSIVE_COMMANDS and not (name in ("npm", "yarn", "pnpm", "go", "dotnet") and _cheap_tool_use(command)):
+            return True
+    return False
+
+
+def _cheap_tool_use(command) -> bool:
+    """``npm config set``, ``go env``, ``yarn --version``: a tool named, nothing heavy done."""
+    args = [a for a in command.argv[1:] if a]
+    return not args or args[0] in ("config", "env", "version", "--version", "-v", "set")
+
+
+def groups(ctx: Context, runs: list[Instruction]) -> tuple[list[list[Instruction]], list[tuple[Instruction, Instruction, str]]]:
+    """Split consecutive RUNs into the groups DO201 merges, and the pairs it keeps apart (with why)."""
+    found: list[list[Instruction]] = []
+    kept_apart: list[tuple[Instruction, Instruction, str]] = []
+    current: list[Instruction] = [runs[0]] if runs else []
+    for previous, instruction in zip(runs, runs[1:]):
+        blocker = pair_blocker(ctx, previous, instruction)
+        reason = blocker.reason if blocker else None
+        if reason is None:
+            earlier, later = script_of(ctx, previous), script_of(ctx, instruction)
+            if is_expensive(earlier) and not is_cleanup(later):  # type: ignore[arg-type]
+                reason = "keep-cache-boundary"
+        if reason is None:
+            current.append(instruction)
+            continue
+        kept_apart.append((previous, instruction, reason))
+        if len(current) > 1:
+            found.append(current)
+        current = [instruction]
+    if len(current) > 1:
+        found.append(current)
+    return found, kept_apart
+
+
+def consecutive_runs(ctx: Context) -> list[list[Instruction]]:
+    """Runs of RUN instructions with only comments/blank lines between them, per stage."""
+    from ..syntax import Blank, Comment
+
+    result: list[list[Instruction]] = []
+    current: list[Instruction] = []
+    for node in ctx.tree.nodes:
+        if isinstance(node, (Comment, Blank)):
+            continue
+        if isinstance(node, Instruction) and node.name == "RUN" and (not current or current[-1].stage == node.stage):
+            current.append(node)
+            continue
+        if len(current) > 1:
+            result.append(current)
+        current = [node] if isinstance(node, Instruction) and node.name == "RUN" else []
+    if len(current) > 1:
+        result.append(current)
+    return result
+
+
+@register
+class MergeRuns(Rule):
+    code = "DO201"
+    name = "merge-runs"
+    summary = "Join consecutive RUNs that behave the same as one (always when the later one cleans up)"
+    safety = Applicability.SAFE
+
+    def check(self, ctx: Context) -> Iterator[Finding]:
+        for runs in consecutive_runs(ctx):
+            merged_groups, _ = groups(ctx, runs)
+            for group in merged_groups:
+                plan = plan_merge(ctx, group)
+                if isinstance(plan, Declined):
+                    continue
+                yield self.finding(ctx, group[0], _message(ctx, plan), plan.edits, also=tuple(group[1:]))
+
+
+def _message(ctx: Context, plan: MergePlan) -> str:
+    count = len(plan.chain)
+    cleans = any(is_cleanup(script_of(ctx, ins)) for ins in plan.chain[1:])  # type: ignore[arg-type]
+    text = f"{count} consecutive RUNs joined into one ({count - 1} layer{'s' if count > 2 else ''} fewer)"
+    if cleans:
+        text += "; the cleanup now happens in the layer that created the files, so they leave the image"
+    if any(plan.wrapped):
+        text += "; parts that change shell state or are not plain && chains run in ( … )"
+    return text
