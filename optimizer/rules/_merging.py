@@ -15,6 +15,10 @@ made the mess. What "behaves like them" means, and how it is kept:
 - Shell state does not leak: an earlier script that changes what later commands see (``cd``,
   ``export``, ``set``, ``umask``, ``exit``, ``exec``, an assignment, ``source`` …) runs in a subshell,
   exactly as it ran in its own shell before. ``exit`` inside the subshell still ends only that part.
+- ``set -e`` is ignored inside any part of an and-or list but the last (POSIX), so an earlier
+  script that relies on it cannot go into ``( … ) &&``: such pairs are joined with ``;`` when
+  ``set -e`` is provably in force through the earlier script (the ``set -eux; …`` idiom on both
+  sides, or a SHELL with ``-e``), and left alone otherwise.
 - Declined: a background job (``&``) in an earlier script (its process would outlive its RUN and
   overlap the later commands), a shell comment at the end of an earlier script (it would comment
   out what follows), ``$$``/``BASHPID`` in a script that would move into a subshell, and a
@@ -132,13 +136,36 @@ def _opening_set(script: Script) -> str | None:
     return first.text
 
 
+def uses_errexit(script: Script) -> bool:
+    """``set -e`` is or may become active: from the SHELL/shebang options or a ``set`` in the script."""
+    if script.errexit:
+        return True
+    for command in script.commands:
+        if command.name != "set":
+            continue
+        values = [w.value or "" for w in command.args]
+        if any(v.startswith(("-", "+")) and not v.startswith("--") and "e" in v[1:] for v in values):
+            return True
+        if "errexit" in values or any(w.value is None for w in command.args):
+            return True
+    return False
+
+
 def errexit_join(earlier: Script, later: Script) -> bool:
-    """``EARLIER; LATER`` is exact: the docker-library idiom ``set -eux; a; b`` on both sides.
+    """``EARLIER; LATER`` is exact when ``set -e`` is in force through EARLIER.
 
     Under ``set -e`` the shell stops at the first failing command, so reaching LATER means EARLIER
-    succeeded, as ``&&`` would require. The only state EARLIER leaves behind is its opening ``set``,
-    and LATER opens with the same ``set``, so LATER sees what it would have set up itself.
+    succeeded, as ``&&`` would require. Two shapes qualify: the docker-library idiom, where both
+    scripts open with the same ``set -e…`` and EARLIER changes no other state (LATER would set up
+    the same options itself); and a SHELL with ``-e`` where EARLIER changes no state at all.
     """
+    last = earlier.last_statement
+    if last is None or len(last.pipelines) != 1 or last.pipelines[0].negated:
+        # `set -e` does not stop at `a && b` failing in `a`, nor at `! p`: the earlier RUN would
+        # have failed (its exit status is that of its last statement), a `;` join would go on.
+        return False
+    if earlier.errexit and later.errexit and not earlier.state_changes:
+        return True
     opening = _opening_set(earlier)
     if opening is None or _opening_set(later) != opening:
         return False
@@ -177,9 +204,13 @@ def plan_merge(ctx: Context, chain: list[Instruction]) -> MergePlan | Declined:
     scripts: list[Script] = [script_of(ctx, instruction) for instruction in chain]  # type: ignore[misc]
     joints = _joints(scripts)
     wrapped = _wraps(scripts, joints)
-    for script, wrap in zip(scripts, wrapped):
+    for index, (script, wrap) in enumerate(zip(scripts, wrapped)):
         if wrap and ("$$" in script.text or "BASHPID" in script.text):
             return Declined("pid-in-subshell")
+        if wrap and index < len(joints) and joints[index] == "&&" and uses_errexit(script):
+            # POSIX: `set -e` is ignored inside any command of an AND-OR list but the last, so
+            # `( set -e; a; b ) && next` would no longer stop at a failing `a`.
+            return Declined("errexit-in-subshell")
     parts = [f"({s.text})" if wrap else s.text for s, wrap in zip(scripts, wrapped)]
     merged = parts[0]
     for part, operator in zip(parts[1:], joints):
