@@ -14,6 +14,7 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 from fixture_cases import FIXTURES
 
 SNAPSHOT_NAME = "fix.diff"
+TEST_NAME = "test_fixture"
 _PARAM = re.compile(r"\[(?P<id>[^\]]+)\]")
 
 
@@ -39,6 +40,15 @@ class FixtureDiffExtension(SingleFileSnapshotExtension):
 
     def is_snapshot_location(self, *, location: str) -> bool:
         return Path(location).name == SNAPSHOT_NAME
+
+    def read_snapshot_collection(self, *, snapshot_location: str):
+        """Name the stored snapshot after the test that owns it, so unused detection can match it."""
+        from syrupy.data import Snapshot, SnapshotCollection
+
+        case = Path(snapshot_location).parent
+        collection = SnapshotCollection(location=snapshot_location)
+        collection.add(Snapshot(name=f"{TEST_NAME}[{case.parent.name}/{case.name}]"))
+        return collection
 
     def discover_snapshots(self, *, test_location, ignore_extensions=None):
         from syrupy.data import SnapshotCollections

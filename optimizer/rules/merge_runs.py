@@ -166,10 +166,31 @@ class MergeRuns(Rule):
         for runs in consecutive_runs(ctx):
             merged_groups, _ = groups(ctx, runs)
             for group in merged_groups:
-                plan = plan_merge(ctx, group)
-                if isinstance(plan, Declined):
-                    continue
-                yield self.finding(ctx, group[0], _message(ctx, plan), plan.edits, also=tuple(group[1:]))
+                for plan in plans(ctx, group)[0]:
+                    chain = plan.chain
+                    yield self.finding(ctx, chain[0], _message(ctx, plan), plan.edits, also=chain[1:])
+
+
+def plans(ctx: Context, group: list[Instruction]) -> tuple[list[MergePlan], list[Declined]]:
+    """The longest joinable runs of ``group``, left to right, and why the other joints were declined.
+
+    A joint can be fine on its own and impossible in a longer chain (a middle script that would need
+    a subshell under ``set -e``), so a group that cannot be joined whole is cut where it must be.
+    """
+    made: list[MergePlan] = []
+    declined: list[Declined] = []
+    start = 0
+    while start < len(group) - 1:
+        for end in range(len(group), start + 1, -1):
+            plan = plan_merge(ctx, group[start:end])
+            if not isinstance(plan, Declined):
+                made.append(plan)
+                start = end
+                break
+            if end == start + 2:
+                declined.append(plan)
+                start += 1
+    return made, declined
 
 
 def _message(ctx: Context, plan: MergePlan) -> str:

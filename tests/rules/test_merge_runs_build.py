@@ -37,7 +37,8 @@ RUN set -eux; \\
 	mkdir -p /srv/app; \\
 	chown app:app /srv/app; \\
 	dd if=/dev/zero of=/srv/app/scratch bs=1M count=8
-RUN rm -f /srv/app/scratch
+RUN set -eux; \
+	rm -f /srv/app/scratch
 """,
 }
 

@@ -11,8 +11,7 @@ from oracle import CORPUS, corpus_files
 from optimizer.engine import fix_text
 from optimizer.engine.oracle import buildkit_error
 from optimizer.rules.base import Context
-from optimizer.rules._merging import Declined, plan_merge
-from optimizer.rules.merge_runs import consecutive_runs, groups
+from optimizer.rules.merge_runs import consecutive_runs, groups, plans
 from optimizer.settings import Settings
 from optimizer.shell import run_analysis
 from optimizer.syntax import parse
@@ -57,12 +56,10 @@ def test_corpus_counts(capsys):
         for runs in consecutive_runs(ctx):
             merged, kept_apart = groups(ctx, runs)
             for group in merged:
-                plan = plan_merge(ctx, group)
-                if isinstance(plan, Declined):
-                    declined[plan.reason] += len(group) - 1
-                    continue
-                pairs_merged += len(group) - 1
-                changed = True
+                made, refused = plans(ctx, group)
+                declined.update(d.reason for d in refused)
+                pairs_merged += sum(len(plan.chain) - 1 for plan in made)
+                changed = changed or bool(made)
             declined.update(reason for _, _, reason in kept_apart)
         files_changed += changed
     with capsys.disabled():
