@@ -1,7 +1,8 @@
 """Fixture cases: ``fixtures/<CODE>/<case>/Dockerfile`` plus optional context files and ``case.toml``.
 
 A case whose name starts with ``noop-`` must not change. ``case.toml`` may set ``unsafe-fixes``,
-``select`` (default: the case's own code only) and ``context`` (default: the case folder).
+``select`` (default: the case's own code only), ``context`` (default: the case folder) and
+``cache-strategy`` (``"cleanup"``, the default, or ``"mounts"``).
 The snapshot of each case is ``fix.diff`` beside its Dockerfile.
 """
 

@@ -70,8 +70,9 @@ def test_select_non_overlapping_keeps_adjacent_edits():
     def f(start, end, code="DO901"):
         return Finding(code, "n", "m", 1, 1, (1,), fix=Fix((Edit(start, end, "z"),)))
 
-    chosen = select_non_overlapping([f(5, 8), f(0, 5), f(4, 6), f(8, 8), f(8, 8, "DO902")])
-    assert sorted((c.fix.edits[0].start, c.fix.edits[0].end) for c in chosen) == [(0, 5), (5, 8), (8, 8)]
+    chosen = select_non_overlapping([f(5, 8), f(0, 5), f(4, 6), f(8, 8), f(8, 8, "DO902"), f(10, 10)])
+    # adjacent replacements are both kept; an insertion touching a kept span waits for a round
+    assert sorted((c.fix.edits[0].start, c.fix.edits[0].end) for c in chosen) == [(0, 5), (5, 8), (10, 10)]
 
 
 def test_apply_edits_refuses_overlaps():

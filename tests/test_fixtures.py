@@ -19,6 +19,7 @@ def _settings(case: Case) -> Settings:
     return Settings(
         select=tuple(case.options.get("select", [case.code])),
         unsafe_fixes=bool(case.options.get("unsafe-fixes", False)),
+        cache_strategy=case.options.get("cache-strategy", "cleanup"),
     )
 
 
@@ -30,7 +31,11 @@ def render(case: Case) -> str:
     outcome = fix_text(text, settings, path=case.folder / "Dockerfile", context_dir=context)
     assert outcome.error is None, outcome.error
     before = check(parse(text), text, settings, [r() for r in all_rules() if settings.enabled(r)], context_dir=context)
-    lines = [f"# {case.id}" + (" (unsafe fixes on)" if settings.unsafe_fixes else "")]
+    lines = [
+        f"# {case.id}"
+        + (" (unsafe fixes on)" if settings.unsafe_fixes else "")
+        + (" (cache-strategy mounts)" if settings.cache_strategy == "mounts" else "")
+    ]
     for finding in before:
         lines.append(
             f"# {finding.line}:{finding.column} {finding.code} {finding.message} [{finding.applicability.value}]"

@@ -24,13 +24,18 @@ def select_non_overlapping(findings: list[Finding]) -> list[Finding]:
 
 
 def _conflicts(edit: Edit, span: tuple[int, int]) -> bool:
-    """Overlapping spans conflict; so do an insertion inside (or at) another insertion's point."""
+    """Overlapping spans conflict, and so does an insertion touching another fix's span.
+
+    An insertion at the very start or end of a replaced span is applied in a fixed order, but the
+    two rules did not see each other's result: one may append a cleanup where the other is joining
+    the RUN that already has one. Waiting a round lets the second rule look again.
+    """
     start, end = span
     if edit.start < end and start < edit.end:
         return True
     if edit.start == edit.end:
-        return start < edit.start < end or start == end == edit.start
-    return start == end and edit.start < start < edit.end
+        return start <= edit.start <= end
+    return start == end and edit.start <= start <= edit.end
 
 
 def apply_edits(text: str, edits: list[Edit]) -> str:

@@ -271,7 +271,8 @@ def _build(
         for word, (a, b) in zip(flag_words, flag_spans)
     ]
     name = keyword.upper()
-    if not rest[:args_rel].isascii() or (name == "HEALTHCHECK" and not args.split(" ", 1)[0].isascii()):
+    flag_region = rest[:args_rel] + args_raw[: len(args_raw) - len(bk.trim_left(args_raw))]
+    if not flag_region.isascii() or (name == "HEALTHCHECK" and not args.split(" ", 1)[0].isascii()):
         # BuildKit scans flags (and HEALTHCHECK's first word) byte by byte, so a UTF-8 byte such as
         # 0xA0 counts as a space there: its reading of non-ASCII text in these places is not one
         # we can reproduce, so we do not rewrite such a file.
