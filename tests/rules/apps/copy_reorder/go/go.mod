@@ -1,0 +1,3 @@
+module example.com/copyreorder
+
+go 1.19
