@@ -78,6 +78,17 @@ VOLATILE_PATTERNS: tuple[VolatilePattern, ...] = (
     ),
     VolatilePattern("/root/.wget-hsts", "content", "wget's HSTS database stores expiry timestamps"),
     VolatilePattern("**/.npm/_logs/**", "presence", "npm debug logs are named after the time of the run"),
+    VolatilePattern(
+        "**/.cache/uv/**",
+        "presence",
+        "uv's cache keeps unpacked wheels under random directory names (archive-v0/<id>), symlinks to "
+        "them and HTTP metadata with dates: it differs between two builds of the same Dockerfile",
+    ),
+    VolatilePattern(
+        "**/.npm/_cacache/index-v5/**",
+        "content",
+        "npm's cache index entries record the time each package was fetched",
+    ),
 )
 # Deliberately NOT volatile (a difference there is real):
 #   /etc/ld.so.cache  - its content is the sorted library list; it differs only if the libraries do.

@@ -35,9 +35,18 @@ class EngineUnavailable(EngineError):
 class BuildFailed(EngineError):
     """``docker build`` exited non-zero; ``log_tail`` holds the end of the progress log."""
 
-    def __init__(self, message: str, log_tail: Sequence[str]) -> None:
+    def __init__(self, message: str, log_tail: Sequence[str], log: str = "") -> None:
         super().__init__(message)
         self.log_tail = list(log_tail)
+        self.log = log  # the whole progress log, for finding the failed step
+
+    @property
+    def failed_step(self) -> str | None:
+        """The name of the vertex that failed, e.g. ``[3/4] RUN make`` (None when the log names none)."""
+        failed = [s for s in parse_build_log(self.log) if s.status == "error"]
+        instructions = [s for s in failed if s.is_instruction]
+        chosen = instructions or failed
+        return chosen[0].name if chosen else None
 
     def details(self) -> str:
         return "\n".join([str(self), *("  " + line for line in self.log_tail)])
@@ -237,7 +246,7 @@ class DockerCLI:
                 tail = log.rstrip().splitlines()[-LOG_TAIL_LINES:]
                 errors = [line for line in tail if line.startswith(("ERROR", "error"))]
                 reason = errors[-1] if errors else (tail[-1] if tail else f"exit status {result.returncode}")
-                raise BuildFailed(f"docker build of {tag} failed: {reason}", tail)
+                raise BuildFailed(f"docker build of {tag} failed: {reason}", tail, log)
             image_id = iidfile.read_text().strip() if iidfile.exists() else self.inspect(tag)["Id"]
         return BuildResult(tag, image_id, seconds, tuple(parse_build_log(log)), log)
 

@@ -221,6 +221,16 @@ def test_volatile_files_are_ignored_within_their_scope(make_snapshot):
     ]
 
 
+def test_npm_cache_index_timestamps_are_volatile_but_its_content_is_not(make_snapshot):
+    index = "/root/.npm/_cacache/index-v5/00/60/6a22"
+    blob = "/root/.npm/_cacache/content-v2/sha512/ab/cd/ef"
+    before = make_snapshot(BASE, layer(file(index, '{"time":1700000000001}'), file(blob, "tarball-1")))
+    after = make_snapshot(BASE, layer(file(index, '{"time":1700000000002}'), file(blob, "tarball-2")))
+    result = compare_snapshots(before, after)
+    assert [d.path for d in result.volatile] == [index]
+    assert [d.path for d in result.unexplained] == [blob]
+
+
 def test_every_volatile_pattern_says_why():
     for item in VOLATILE_PATTERNS:
         assert item.scope in ("content", "presence") and len(item.reason) > 20, item

@@ -1,0 +1,3 @@
+from .digest import main
+
+main()

@@ -1,0 +1,178 @@
+"""``dockopt verify``: the typer command (registered in ``optimizer/commands.py``).
+
+Only this module imports typer; ``run_verify`` is the same command as a plain function (tests, scripts).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional, TextIO
+
+import typer
+
+HELP = (
+    "Build the original and the rewritten Dockerfile with your Docker engine, check that both images "
+    "have the same files and config (apart from what the applied rules declare they remove), and "
+    "compare size, layers, cold build, no-op rebuild and rebuild-after-edit times. Nothing in your "
+    "tree is written: builds use a temporary copy of the context. "
+    "Exit 0 equivalent (or nothing to change), 1 not equivalent, 2 error."
+)
+
+
+class OutputFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+def parse_build_args(values: Sequence[str], environ: dict[str, str] | None = None) -> dict[str, str]:
+    """``KEY=VALUE`` pairs; a bare ``KEY`` takes its value from the environment, like ``docker build``."""
+    environ = dict(os.environ if environ is None else environ)
+    out: dict[str, str] = {}
+    for value in values:
+        key, eq, rest = value.partition("=")
+        if not key.strip():
+            raise ValueError(f"--build-arg {value!r}: expected KEY=VALUE")
+        if eq:
+            out[key] = rest
+        elif key in environ:
+            out[key] = environ[key]
+    return out
+
+
+def _split(values: Sequence[str] | None) -> list[str]:
+    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
+
+
+def run_verify(
+    dockerfile: str,
+    *,
+    context: str | None = None,
+    target: str | None = None,
+    build_args: Sequence[str] = (),
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    unsafe_fixes: bool = False,
+    offline: bool = False,
+    fmt: str = "text",
+    runs: int = 1,
+    docker=None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
+    """Run the command; returns the exit code. Errors go to stderr as one line (plus build details)."""
+    from optimizer.settings import ConfigError
+
+    from .report import render, render_text
+    from .run import verify
+
+    out, err = stdout or sys.stdout, stderr or sys.stderr
+    try:
+        args = parse_build_args(build_args)
+        settings = _settings(dockerfile, select, ignore, unsafe_fixes)
+    except ConfigError as exc:  # already "error: ..." or "path: ..."
+        err.write(f"{exc}\n")
+        return 2
+    except ValueError as exc:
+        err.write(f"error: {exc}\n")
+        return 2
+
+    def progress(message: str) -> None:
+        err.write(f"verify: {message}\n")
+        err.flush()
+
+    report = verify(
+        dockerfile,
+        context_dir=context,
+        settings=settings,
+        target=target,
+        build_args=args,
+        offline=offline,
+        runs=runs,
+        docker=docker,
+        progress=progress if _isatty(err) else None,
+    )
+    if report.problem is not None:
+        if fmt == "text":
+            err.write(render_text(report))
+        else:
+            err.write(f"error: {report.problem.message}\n")
+            out.write(render(report, fmt))
+    else:
+        out.write(render(report, fmt))
+    out.flush()
+    return report.exit_code
+
+
+def _settings(dockerfile: str, select: Sequence[str], ignore: Sequence[str], unsafe_fixes: bool):
+    from .run import load_settings
+
+    return load_settings(dockerfile, _split(select), _split(ignore), unsafe_fixes)
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def verify_command(
+    dockerfile: Annotated[str, typer.Argument(help="The Dockerfile to verify.", metavar="DOCKERFILE")],
+    context: Annotated[
+        Optional[str],
+        typer.Option("--context", help="Build context directory (default: the Dockerfile's).", metavar="DIR"),
+    ] = None,
+    target: Annotated[
+        Optional[str],
+        typer.Option("--target", help="Build this stage (docker build --target).", metavar="STAGE"),
+    ] = None,
+    build_arg: Annotated[
+        Optional[list[str]],
+        typer.Option("--build-arg", help="KEY=VALUE passed to both builds; repeatable.", metavar="KEY=VALUE"),
+    ] = None,
+    select: Annotated[
+        Optional[list[str]],
+        typer.Option("--select", help="Rules to run: codes, prefixes, names or ALL.", metavar="RULES"),
+    ] = None,
+    ignore: Annotated[
+        Optional[list[str]],
+        typer.Option("--ignore", help="Rules to skip: codes, prefixes, names or ALL.", metavar="RULES"),
+    ] = None,
+    unsafe_fixes: Annotated[
+        bool, typer.Option("--unsafe-fixes", help="Also apply fixes that may change behaviour.")
+    ] = False,
+    offline: Annotated[
+        bool,
+        typer.Option(
+            "--offline",
+            help="Remove `# syntax=` directives for the builds (their frontend needs a registry).",
+        ),
+    ] = False,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="Report format.", case_sensitive=False)
+    ] = OutputFormat.text,
+    runs: Annotated[
+        int, typer.Option("--runs", min=1, help="Build N times; timings are the median.", metavar="N")
+    ] = 1,
+) -> None:
+    if not Path(dockerfile).exists():
+        typer.echo(f"{dockerfile}: no such file", err=True)
+        raise typer.Exit(2)
+    code = run_verify(
+        dockerfile,
+        context=context,
+        target=target,
+        build_args=build_arg or [],
+        select=select or [],
+        ignore=ignore or [],
+        unsafe_fixes=unsafe_fixes,
+        offline=offline,
+        fmt=output_format.value,
+        runs=runs,
+    )
+    raise typer.Exit(code)

@@ -1,0 +1,337 @@
+"""``verify()``: rewrite a Dockerfile in memory, build the original and the rewrite, compare and time them.
+
+Nothing is written to the user's tree: the rewritten text lives in memory (the engine driver writes it
+to a private temporary directory for the build), and every build runs against a temporary copy of the
+context (see ``workspace``). The result is a ``VerifyReport`` that ``report`` renders as text, JSON or
+markdown; its ``exit_code`` is 0 equivalent (or nothing to change), 1 not equivalent, 2 error.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .engine import DockerCLI, EngineError
+from .measure import Measurement, Progress, measure
+from .problems import Problem, build_text, original_failed, reason, rewrite_failed, syntax_notes
+
+if TYPE_CHECKING:
+    from optimizer.rules.base import Rule
+    from optimizer.settings import Settings
+
+    from .compare import Comparison
+
+ORIGINAL = "original"
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedRule:
+    code: str
+    name: str
+    summary: str
+    count: int  # how many of its fixes were applied
+    removes: tuple[str, ...]  # paths its fixes may remove from the image (the allowed differences)
+
+
+@dataclass(slots=True)
+class VerifyReport:
+    dockerfile: str
+    context: str
+    target: str | None = None
+    build_args: dict[str, str] = field(default_factory=dict)
+    offline: bool = False
+    runs: int = 1
+    variant: str = "rewritten"
+    unsafe_fixes: bool = False
+    applied: list[AppliedRule] = field(default_factory=list)
+    changed: bool = False
+    rewritten_text: str | None = None
+    notes: list[str] = field(default_factory=list)
+    engine: str | None = None
+    original: Measurement | None = None
+    rewritten: Measurement | None = None
+    comparison: Comparison | None = None
+    edited_file: str | None = None
+    edited_reason: str | None = None
+    problem: Problem | None = None
+    seconds: float = 0.0
+
+    @property
+    def status(self) -> str:
+        """ "error", "unchanged", "equivalent" or "not-equivalent"."""
+        if self.problem is not None:
+            return "error"
+        if not self.changed:
+            return "unchanged"
+        if self.comparison is None:
+            return "error"
+        return "equivalent" if self.comparison.equivalent else "not-equivalent"
+
+    @property
+    def exit_code(self) -> int:
+        return {"equivalent": 0, "unchanged": 0, "not-equivalent": 1}.get(self.status, 2)
+
+    @property
+    def applied_codes(self) -> list[str]:
+        return [rule.code for rule in self.applied]
+
+
+def load_settings(
+    dockerfile_path: str | Path,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    unsafe_fixes: bool = False,
+) -> Settings:
+    """The settings the main command would use for this file: nearest config file, then the options.
+
+    Raises ``optimizer.settings.ConfigError`` (one line) for a broken config or an unknown selector.
+    """
+    from optimizer.rules.base import known_selector
+    from optimizer.settings import ConfigError, Settings, find_config, load_config
+
+    for selector in (*select, *ignore):
+        if not known_selector(selector):
+            raise ConfigError(f"error: unknown rule selector '{selector}' (see `dockopt rules`)")
+    config = find_config(Path(dockerfile_path).parent)
+    settings = load_config(config) if config else Settings()
+    for selector in (*settings.select, *settings.ignore):
+        if not known_selector(selector):
+            raise ConfigError(f"{config}: unknown rule selector '{selector}' (see `dockopt rules`)")
+    return settings.merged(
+        select=tuple(select) or None,
+        ignore=tuple(ignore) or None,
+        unsafe_fixes=True if unsafe_fixes else None,
+    )
+
+
+def verify(
+    dockerfile_path: str | Path,
+    *,
+    context_dir: str | Path | None = None,
+    settings: Settings | None = None,
+    target: str | None = None,
+    build_args: Mapping[str, str] | None = None,
+    offline: bool = False,
+    runs: int = 1,
+    rules: list[Rule] | None = None,
+    docker: DockerCLI | None = None,
+    progress: Progress | None = None,
+) -> VerifyReport:
+    """Verify one rewrite of ``dockerfile_path`` (see ``verify_variants``)."""
+    from optimizer.settings import Settings
+
+    return verify_variants(
+        dockerfile_path,
+        {"rewritten": settings or Settings()},
+        context_dir=context_dir,
+        target=target,
+        build_args=build_args,
+        offline=offline,
+        runs=runs,
+        rules=rules,
+        docker=docker,
+        progress=progress,
+    )["rewritten"]
+
+
+def verify_variants(
+    dockerfile_path: str | Path,
+    variants: Mapping[str, Settings],
+    *,
+    context_dir: str | Path | None = None,
+    target: str | None = None,
+    build_args: Mapping[str, str] | None = None,
+    offline: bool = False,
+    runs: int = 1,
+    rules: list[Rule] | None = None,
+    docker: DockerCLI | None = None,
+    progress: Progress | None = None,
+    measure_unchanged: bool = False,
+) -> dict[str, VerifyReport]:
+    """One report per named settings variant, building the original once for all of them.
+
+    Variants whose rewrite is the same text share one build. ``rules`` replaces the selected rules (for
+    tests); ``docker`` defaults to the ``docker`` CLI with the current environment. When no variant
+    changes anything nothing is built, unless ``measure_unchanged`` (the benchmark wants the original's
+    numbers either way).
+    """
+    if "original" in variants:
+        raise ValueError("'original' is reserved for the unchanged Dockerfile")
+    started = time.perf_counter()
+    path = Path(dockerfile_path)
+    context = (
+        Path(context_dir) if context_dir is not None else (path.parent if str(path.parent) else Path("."))
+    )
+    reports = {
+        name: VerifyReport(
+            dockerfile=str(path),
+            context=str(context),
+            target=target,
+            build_args=dict(build_args or {}),
+            offline=offline,
+            runs=runs,
+            variant=name,
+            unsafe_fixes=settings.unsafe_fixes,
+        )
+        for name, settings in variants.items()
+    }
+
+    def finish() -> dict[str, VerifyReport]:
+        for report in reports.values():
+            report.seconds = time.perf_counter() - started
+        return reports
+
+    def fail_all(problem: Problem, only: Sequence[str] | None = None) -> dict[str, VerifyReport]:
+        for name in only or reports:
+            if reports[name].problem is None:
+                reports[name].problem = problem
+        return finish()
+
+    if not context.is_dir():
+        return fail_all(Problem("input", f"{context}: build context is not a directory"))
+    text, problem = _read(path)
+    if problem is not None:
+        return fail_all(problem)
+    assert text is not None
+
+    rewrites: dict[str, str] = {}  # variant -> rewritten text, for the variants that change something
+    for name, settings in variants.items():
+        report = reports[name]
+        output, applied, problem = _rewrite(text, settings, path, context, rules)
+        report.problem, report.applied = problem, applied
+        if problem is None and output != text:
+            report.changed, report.rewritten_text = True, output
+            rewrites[name] = output
+    measured_names = [name for name, report in reports.items() if report.problem is None]
+    if not rewrites and not (measure_unchanged and measured_names):
+        return finish()
+
+    build_texts = {ORIGINAL: build_text(text, offline)}
+    label_of: dict[str, str] = {}
+    for name, output in rewrites.items():
+        candidate = build_text(output, offline)
+        label_of[name] = next(
+            (label for label, t in build_texts.items() if t == candidate and label != ORIGINAL), name
+        )
+        build_texts.setdefault(label_of[name], candidate)
+    notes = syntax_notes(text, rewrites.values(), offline)
+    for name in rewrites:
+        reports[name].notes.extend(notes)
+
+    docker = docker or DockerCLI()
+    try:
+        info = docker.detect()
+    except EngineError as exc:
+        return fail_all(Problem("engine", str(exc)), measured_names)
+    engine = f"Docker {info.server_version} (API {info.api_version}" + (
+        f", buildx {info.buildx_version})" if info.buildx_version else ")"
+    )
+    try:
+        measured = measure(
+            docker,
+            context,
+            build_texts,
+            dockerfile_path=path,
+            target=target,
+            build_args=build_args,
+            runs=runs,
+            progress=progress,
+        )
+    except EngineError as exc:
+        return fail_all(Problem("engine", str(exc)), measured_names)
+
+    for name in measured_names:
+        report = reports[name]
+        report.engine = engine
+        report.original = measured.measurements[ORIGINAL]
+        if name in rewrites:
+            report.rewritten = measured.measurements[label_of[name]]
+        if measured.edit_target is not None:
+            report.edited_file, report.edited_reason = measured.edit_target.path, measured.edit_target.reason
+        if measured.skipped_files:
+            report.notes.append(
+                "not copied to the temporary context (not regular files): "
+                + ", ".join(measured.skipped_files[:5])
+            )
+        report.notes.extend(measured.cleanup_problems)
+
+    edit_failures = {label: f for label, f in measured.failures.items() if f.phase == "edit"}
+    for label, failure in edit_failures.items():  # the builds themselves worked: a note, not a verdict
+        del measured.failures[label]
+        for name in measured_names:
+            if label in (ORIGINAL, label_of.get(name)):
+                reports[name].notes.append(
+                    f"the {label} rebuild after editing {reports[name].edited_file} failed "
+                    f"({reason(failure.error)}); its rebuild-after-edit time is incomplete"
+                )
+    original_failure = measured.failures.get(ORIGINAL)
+    if original_failure is not None:
+        return fail_all(original_failed(original_failure.error, text, offline), measured_names)
+    for name in rewrites:
+        report = reports[name]
+        failure = measured.failures.get(label_of[name])
+        if failure is not None:
+            report.problem = rewrite_failed(failure.error, report.applied_codes, rewrites[name], offline)
+            continue
+        from .compare import compare_snapshots
+
+        report.comparison = compare_snapshots(
+            measured.snapshots[ORIGINAL],
+            measured.snapshots[label_of[name]],
+            allowed_paths={rule.code: rule.removes for rule in report.applied},
+            changed_by={rule.code: rule.name for rule in report.applied},
+        )
+    return finish()
+
+
+def _read(path: Path) -> tuple[str | None, Problem | None]:
+    from optimizer.io import InputError, read_file
+
+    try:
+        return read_file(path), None
+    except InputError as exc:
+        return None, Problem("input", str(exc))
+    except OSError as exc:
+        return None, Problem("input", f"{path}: {exc.strerror or exc}")
+
+
+def _rewrite(
+    text: str, settings: Settings, path: Path, context: Path, rules: list[Rule] | None
+) -> tuple[str, list[AppliedRule], Problem | None]:
+    """(rewritten text, applied rules, problem) — the same engine run as ``dockopt --write``."""
+    from optimizer.engine import fix_text
+    from optimizer.rules.base import all_rules
+    from optimizer.syntax import ParseError
+
+    try:
+        outcome = fix_text(text, settings, path=path, context_dir=context, rules=rules)
+    except ParseError as exc:
+        return text, [], Problem("input", exc.format(str(path)))
+    except RecursionError:
+        return text, [], Problem("input", f"{path}: input too deeply nested to process")
+    except Exception as exc:  # noqa: BLE001 - a crashing rule must not become a traceback here
+        message = f"{path}: internal error: a rule crashed ({type(exc).__name__}: {exc}); please report it"
+        return text, [], Problem("internal", message)
+    if outcome.error is not None:
+        return text, [], Problem("internal", f"{path}: internal error: {outcome.error}")
+    classes: dict[str, object] = {rule.code: rule for rule in all_rules()}
+    classes.update({rule.code: rule for rule in rules or ()})  # instances may carry their own data
+    counts: dict[str, int] = {}
+    for finding in outcome.applied:
+        counts[finding.code] = counts.get(finding.code, 0) + 1
+    applied = []
+    for code, count in sorted(counts.items()):
+        rule = classes.get(code)
+        applied.append(
+            AppliedRule(
+                code,
+                getattr(rule, "name", code),
+                getattr(rule, "summary", ""),
+                count,
+                tuple(getattr(rule, "removes", ())),
+            )
+        )
+    return outcome.output, applied, None
