@@ -13,7 +13,10 @@ Which neighbours it joins by default:
   it: editing the cheap step already re-runs everything after it, so nothing is lost;
 - a ``RUN`` after an *expensive* one (a package install, a build, a download) stays separate unless it
   cleans up: keeping them apart keeps the expensive layer cached while the cheap, often-edited step
-  after it changes.
+  after it changes;
+- except that consecutive OS package installs with the same manager (``apt-get install`` in two
+  RUNs) are joined: the later one reads the index the earlier one fetched, so only together can the
+  index leave the image (and one install is the recommended form).
 
 ## Why
 Each ``RUN`` makes a layer. Layers are immutable, so ``RUN rm`` in a later layer does not make the
@@ -105,6 +108,20 @@ def is_expensive(script: Script) -> bool:
     return False
 
 
+_OS_FAMILIES = frozenset({"apt", "apk", "rpm", "zypper"})
+
+
+def same_os_packages(earlier: Script, later: Script) -> bool:
+    """Both RUNs install OS packages with the same manager (``apt-get install`` twice in a row).
+
+    Worth one RUN: the later install reads the package index the earlier one fetched, so only
+    together can the index be removed in the layer that downloaded it — and one install is what
+    every Dockerfile guide recommends.
+    """
+    families = {inv.family for inv in invocations(earlier) if inv.family in _OS_FAMILIES}
+    return any(inv.family in families and inv.subcommand in ("install", "add") for inv in invocations(later))
+
+
 def _cheap_tool_use(command) -> bool:
     """``npm config set``, ``go env``, ``yarn --version``: a tool named, nothing heavy done."""
     args = [a for a in command.argv[1:] if a]
@@ -121,7 +138,7 @@ def groups(ctx: Context, runs: list[Instruction]) -> tuple[list[list[Instruction
         reason = blocker.reason if blocker else None
         if reason is None:
             earlier, later = script_of(ctx, previous), script_of(ctx, instruction)
-            if is_expensive(earlier) and not is_cleanup(later):  # type: ignore[arg-type]
+            if is_expensive(earlier) and not is_cleanup(later) and not same_os_packages(earlier, later):  # type: ignore[arg-type]
                 reason = "keep-cache-boundary"
         if reason is None:
             current.append(instruction)
