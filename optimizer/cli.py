@@ -27,6 +27,7 @@ OPTIONS: dict[str, tuple[tuple[str, ...], bool]] = {
     "unsafe_fixes": (("--unsafe-fixes",), False),
     "show_fixes": (("--show-fixes",), False),
     "context": (("--context",), True),
+    "cache_strategy": (("--cache-strategy",), True),
 }
 COLOR_CHOICES = ("auto", "always", "never")
 
@@ -43,6 +44,7 @@ class FormatOptions:
     unsafe_fixes: bool = False
     show_fixes: bool = False
     context: str | None = None
+    cache_strategy: str | None = None  # None: the config file's (default "cleanup")
 
 
 def fast_parse(argv: list[str]) -> FormatOptions | None:
@@ -80,44 +82,128 @@ def fast_parse(argv: list[str]) -> FormatOptions | None:
             setattr(options, key, inline)
     if not options.paths or options.color not in COLOR_CHOICES or (options.write and options.check):
         return None
+    if options.cache_strategy not in (None, "cleanup", "mounts"):
+        return None
     return options
 
 
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    options = None if argv and argv[0] in SUBCOMMANDS else fast_parse(argv)
-    if options is None:
-        from .commands import run_typer
+    try:
+        options = None if argv and argv[0] in SUBCOMMANDS else fast_parse(argv)
+        if options is None:
+            from .commands import run_typer
 
-        run_typer(argv)
-        return
-    sys.exit(run_format(options))
+            run_typer(argv)
+            return
+        code = run_format(options)
+    except BrokenPipeError:
+        # The reader went away (`dockopt . | head`): no traceback, and no more output to anyone.
+        _silence_stdout()
+        code = 2
+    except KeyboardInterrupt:
+        code = 130
+    sys.exit(code)
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):
+        pass
 
 
 # -- the format command ------------------------------------------------------------------------
 
 
 def _say(stream: TextIO, text: str) -> None:
-    stream.write(text)
+    """Write a message; characters the stream cannot encode are escaped rather than fatal."""
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:  # a StringIO in an in-process caller
+        stream.write(text)
+        stream.flush()
+        return
     stream.flush()
+    buffer.write(text.encode(stream.encoding or "utf-8", errors="backslashreplace"))
+    buffer.flush()
 
 
-def _settings(options: FormatOptions, anchor: Path):
-    from .settings import ConfigError, Settings, find_config, load_config
+def _say_utf8(stream: TextIO, text: str) -> None:
+    """Write file content (a diff, a fixed file) as UTF-8 whatever the locale: it must stay a patch.
 
-    config = find_config(anchor)
-    settings = load_config(config) if config else Settings()
-    settings = settings.merged(
-        select=tuple(options.select) or None,
-        ignore=tuple(options.ignore) or None,
-        unsafe_fixes=True if options.unsafe_fixes else None,
-    )
-    from .rules.base import known_selector
+    Names from the file system may hold undecodable bytes (surrogate escapes); they go out as they came.
+    """
+    buffer = getattr(stream, "buffer", None)
+    if buffer is None:
+        stream.write(text)
+        stream.flush()
+        return
+    stream.flush()
+    buffer.write(text.encode("utf-8", errors="surrogateescape"))
+    buffer.flush()
 
-    for selector in (*settings.select, *settings.ignore):
-        if not known_selector(selector):
-            raise ConfigError(f"unknown rule selector '{selector}' (see `dockopt rules`)")
-    return settings
+
+class _SettingsFor:
+    """The settings for each input: the nearest config file at or above it, then the CLI options.
+
+    Config files are found per directory (the way ruff and black find theirs), so one run over a
+    repository honours a sub-project's own ``dockopt.toml``; each is read once, and a broken one is
+    reported once (``problem``), however many files sit below it.
+    """
+
+    def __init__(self, options: FormatOptions) -> None:
+        from .rules.base import known_selector
+        from .settings import ConfigError
+
+        self.options = options
+        for selector in (*options.select, *options.ignore):
+            if not known_selector(selector):
+                raise ConfigError(f"error: unknown rule selector '{selector}' (see `dockopt rules`)")
+        self._by_dir: dict[Path, Path | None] = {}
+        self._by_config: dict[Path | None, object] = {}
+        self._reported: set[str] = set()
+
+    def __call__(self, directory: Path):
+        """Settings for files in ``directory``; raises ConfigError for a broken config file."""
+        if directory not in self._by_dir:
+            from .settings import find_config
+
+            self._by_dir[directory] = find_config(directory)
+        config = self._by_dir[directory]
+        if config not in self._by_config:
+            self._by_config[config] = self._load(config)
+        result = self._by_config[config]
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def _load(self, config: Path | None):
+        from .rules.base import known_selector
+        from .settings import ConfigError, Settings, load_config
+
+        try:
+            settings = load_config(config) if config else Settings()
+        except ConfigError as exc:
+            return exc
+        for selector in (*settings.select, *settings.ignore):
+            if not known_selector(selector):
+                return ConfigError(f"{config}: unknown rule selector '{selector}' (see `dockopt rules`)")
+        options = self.options
+        return settings.merged(
+            select=tuple(options.select) or None,
+            ignore=tuple(options.ignore) or None,
+            unsafe_fixes=True if options.unsafe_fixes else None,
+            cache_strategy=options.cache_strategy,
+        )
+
+    def problem(self, exc: Exception) -> str | None:
+        """The line to print for a config error, or None when it was printed already."""
+        line = str(exc)
+        if line in self._reported:
+            return None
+        self._reported.add(line)
+        return line
 
 
 def _fix_summary(applied) -> str:
@@ -132,7 +218,8 @@ def _fix_summary(applied) -> str:
 def _show_fixes(stream: TextIO, name: str, applied) -> None:
     for finding in applied:
         safety = "" if finding.applicability.value == "safe" else f" ({finding.applicability.value})"
-        _say(stream, f"{name}:{finding.line}:{finding.column}: {finding.code} [{finding.name}] {finding.message}{safety}\n")
+        where = f"{name}:{finding.line}:{finding.column}"
+        _say(stream, f"{where}: {finding.code} [{finding.name}] {finding.message}{safety}\n")
 
 
 def _hint(outcome) -> str | None:
@@ -153,114 +240,164 @@ def _process(text: str, name: str, settings, context_dir: Path | None, path: Pat
         return None, exc.format(name)
     except RecursionError:
         return None, f"{name}: input too deeply nested to process"
+    except Exception as exc:  # noqa: BLE001 - a rule's bug must not cost the user a traceback
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())
+        return None, (
+            f"{name}: internal error: {detail}; the file was left unchanged. "
+            "Please report this as a dockopt bug."
+        )
     if outcome.error is not None:
         return None, f"{name}: internal error: {outcome.error}"
     return outcome, None
 
 
 def run_format(options: FormatOptions) -> int:
-    from .io import InputError, decode, read_file, write_atomic
     from .settings import ConfigError
 
     stdout, stderr = sys.stdout, sys.stderr
-    use_color = options.color == "always" or (
-        options.color == "auto" and stdout.isatty() and not os.environ.get("NO_COLOR")
-    )
     if "-" in options.paths and len(options.paths) > 1:
         _say(stderr, "error: '-' (stdin) cannot be combined with other paths\n")
         return 2
-    anchor = Path(options.stdin_filename) if "-" in options.paths and options.stdin_filename else Path(
-        options.paths[0] if options.paths[0] != "-" else "."
-    )
     try:
-        settings = _settings(options, anchor.parent if anchor.suffix or anchor.is_file() else anchor)
+        settings_for = _SettingsFor(options)
     except ConfigError as exc:
-        _say(stderr, f"error: {exc}\n")
+        _say(stderr, f"{exc}\n")
         return 2
     explicit_context = Path(options.context) if options.context else None
     if explicit_context is not None and not explicit_context.is_dir():
         _say(stderr, f"{options.context}: build context is not a directory\n")
         return 2
-
     if options.paths == ["-"]:
-        name = options.stdin_filename or "-"
-        try:
-            text = decode(sys.stdin.buffer.read(), name)
-        except InputError as exc:
-            _say(stderr, f"{exc}\n")
-            return 2
-        path = Path(options.stdin_filename) if options.stdin_filename else None
-        context_dir = explicit_context or (path.parent if path else None)
-        outcome, error = _process(text, name, settings, context_dir, path)
-        if error:
-            _say(stderr, error + "\n")
-            return 2
-        if options.show_fixes:
-            _show_fixes(stderr, name, outcome.applied)
-        if options.check:
-            if outcome.changed:
-                _say(stderr, f"would fix {name} ({_fix_summary(outcome.applied)})\n")
-            return 1 if outcome.changed else 0
-        sys.stdout.buffer.write(outcome.output.encode("utf-8"))
-        sys.stdout.flush()
-        return 0
+        return _run_stdin(options, settings_for, explicit_context)
 
-    from .discovery import find_dockerfiles
-
-    files: list[Path] = []
-    had_error = False
-    for raw in options.paths:
-        path = Path(raw)
-        if path.is_dir():
-            found = find_dockerfiles(path)
-            if not found:
-                _say(stderr, f"{raw}: no Dockerfiles found\n")
-            files += found
-        else:
-            files.append(path)
-
+    use_color = options.color == "always" or (
+        options.color == "auto" and stdout.isatty() and not os.environ.get("NO_COLOR")
+    )
+    files, had_error = _collect(options.paths)
     changed = 0
     for path in files:
-        name = str(path)
-        try:
-            text = read_file(path)
-        except InputError as exc:
-            _say(stderr, f"{exc}\n")
+        result = _run_file(path, options, settings_for, explicit_context, use_color)
+        if result is None:
             had_error = True
-            continue
-        outcome, error = _process(text, name, settings, explicit_context or path.parent, path)
-        if error:
-            _say(stderr, error + "\n")
-            had_error = True
-            continue
-        if not outcome.changed:
-            continue
-        changed += 1
-        if options.write:
-            try:
-                write_atomic(path, outcome.output)
-            except OSError as exc:
-                _say(stderr, f"{name}: cannot write: {exc.strerror or exc}\n")
-                had_error = True
-                continue
-            _say(stdout, f"fixed {name} ({_fix_summary(outcome.applied)})\n")
-        elif options.check:
-            _say(stdout, f"would fix {name} ({_fix_summary(outcome.applied)})\n")
-        else:
-            from .report.diff import colorize, unified_diff
-
-            diff = unified_diff(outcome.input, outcome.output, name.lstrip("/"))
-            _say(stdout, colorize(diff) if use_color else diff)
-        if options.show_fixes:
-            _show_fixes(stdout, name, outcome.applied)
-        hint = _hint(outcome)
-        if hint:
-            _say(stderr, f"{name}: {hint}\n")
+        elif result:
+            changed += 1
 
     if had_error:
         return 2
     if changed and not options.write:
-        verb = "would be changed"
-        _say(stderr, f"{changed} file{'s' if changed != 1 else ''} {verb}, {len(files) - changed} unchanged\n")
+        files_word = "file" if changed == 1 else "files"
+        _say(stderr, f"{changed} {files_word} would be changed, {len(files) - changed} unchanged\n")
         return 1
+    return 0
+
+
+def _collect(raw_paths: list[str]) -> tuple[list[Path], bool]:
+    """The files to process, each once, in the order named; and whether a named path was unusable."""
+    from .discovery import find_dockerfiles
+
+    files: list[Path] = []
+    seen: set[Path] = set()
+    had_error = False
+    for raw in raw_paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = find_dockerfiles(path)
+            if not found:
+                # Named explicitly, so the user expects something checked: an empty result is an
+                # error, or a CI gate would pass on a typo'd or emptied folder.
+                _say(sys.stderr, f"{raw}: no Dockerfiles found in this directory\n")
+                had_error = True
+        else:
+            found = [path]
+        for item in found:
+            try:
+                key = item.resolve()
+            except (OSError, RuntimeError):  # a symlink loop: read_file reports it
+                key = item.absolute()
+            if key not in seen:
+                seen.add(key)
+                files.append(item)
+    return files, had_error
+
+
+def _run_file(path: Path, options: FormatOptions, settings_for, explicit_context, use_color) -> bool | None:
+    """Process one file: True changed, False unchanged, None an error (already reported)."""
+    from .io import InputError, read_file, write_atomic
+    from .settings import ConfigError
+
+    stdout, stderr = sys.stdout, sys.stderr
+    name = str(path)
+    try:
+        settings = settings_for(path.parent)
+    except ConfigError as exc:
+        line = settings_for.problem(exc)
+        if line:
+            _say(stderr, line + "\n")
+        return None
+    try:
+        text = read_file(path)
+    except InputError as exc:
+        _say(stderr, f"{exc}\n")
+        return None
+    outcome, error = _process(text, name, settings, explicit_context or path.parent, path)
+    if error:
+        _say(stderr, error + "\n")
+        return None
+    hint = _hint(outcome)
+    if hint:  # also when nothing else changes: the unsafe fixes are what the user is missing
+        _say(stderr, f"{name}: {hint}\n")
+    if not outcome.changed:
+        return False
+    if options.write:
+        try:
+            write_atomic(path, outcome.output)
+        except OSError as exc:
+            _say(stderr, f"{name}: cannot write: {exc.strerror or exc}\n")
+            return None
+        _say(stdout, f"fixed {name} ({_fix_summary(outcome.applied)})\n")
+    elif options.check:
+        _say(stdout, f"would fix {name} ({_fix_summary(outcome.applied)})\n")
+    else:
+        from .report.diff import colorize, unified_diff
+
+        diff = unified_diff(outcome.input, outcome.output, name.lstrip("/"))
+        _say_utf8(stdout, colorize(diff) if use_color else diff)
+    if options.show_fixes:
+        _show_fixes(stdout, name, outcome.applied)
+    return True
+
+
+def _run_stdin(options: FormatOptions, settings_for, explicit_context: Path | None) -> int:
+    """``dockopt -``: the fixed text on stdout, always (an editor replaces its buffer with it)."""
+    from .io import InputError, read_stream
+    from .settings import ConfigError
+
+    stderr = sys.stderr
+    name = options.stdin_filename or "-"
+    path = Path(options.stdin_filename) if options.stdin_filename else None
+    try:
+        settings = settings_for(path.parent if path else Path("."))
+    except ConfigError as exc:
+        _say(stderr, f"{exc}\n")
+        return 2
+    try:
+        text = read_stream(sys.stdin, name)
+    except InputError as exc:
+        _say(stderr, f"{exc}\n")
+        return 2
+    context_dir = explicit_context or (path.parent if path else None)
+    outcome, error = _process(text, name, settings, context_dir, path)
+    if error:
+        _say(stderr, error + "\n")
+        return 2
+    if options.show_fixes:
+        _show_fixes(stderr, name, outcome.applied)
+    hint = _hint(outcome)
+    if hint:
+        _say(stderr, f"{name}: {hint}\n")
+    if options.check:
+        if outcome.changed:
+            _say(stderr, f"would fix {name} ({_fix_summary(outcome.applied)})\n")
+        return 1 if outcome.changed else 0
+    _say_utf8(sys.stdout, outcome.output)
     return 0

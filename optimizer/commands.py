@@ -20,6 +20,11 @@ class Color(str, Enum):
     never = "never"
 
 
+class CacheStrategy(str, Enum):
+    cleanup = "cleanup"
+    mounts = "mounts"
+
+
 format_app = typer.Typer(add_completion=False, rich_markup_mode=None)
 tools_app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_help=True)
 
@@ -54,6 +59,14 @@ def format_command(
     context: Annotated[
         Optional[str], typer.Option("--context", help="Build context directory (default: the Dockerfile's).")
     ] = None,
+    cache_strategy: Annotated[
+        Optional[CacheStrategy],
+        typer.Option(
+            "--cache-strategy",
+            help="Package caches: 'cleanup' removes them in the installing RUN (default), "
+            "'mounts' keeps them in BuildKit cache mounts.",
+        ),
+    ] = None,
 ) -> None:
     if write and check:
         raise typer.BadParameter("--write and --check cannot be combined", param_hint="--check")
@@ -68,6 +81,7 @@ def format_command(
         unsafe_fixes=unsafe_fixes,
         show_fixes=show_fixes,
         context=context,
+        cache_strategy=cache_strategy.value if cache_strategy else None,
     )
     raise typer.Exit(run_format(options))
 
@@ -103,3 +117,4 @@ def run_typer(argv: list[str]) -> None:
     except SystemExit as exc:
         # Usage errors exit 2 (click's convention, and ours); everything else passes through.
         sys.exit(exc.code)
+tools_app.command("verify", help=(_v := __import__("optimizer.verify.command", fromlist=["HELP"])).HELP)(_v.verify_command)

@@ -7,11 +7,16 @@ import os
 from pathlib import Path
 
 PATTERNS = ("Dockerfile", "Containerfile", "*.Dockerfile", "*.dockerfile", "Dockerfile.*", "Containerfile.*")
+# BuildKit reads ``<dockerfile>.dockerignore`` beside a Dockerfile (``Dockerfile.dockerignore``), and
+# Podman ``.containerignore``: they match ``Dockerfile.*`` but are not Dockerfiles.
+NOT_DOCKERFILES = ("*.dockerignore", "*.containerignore")
 SKIP_DIRS = frozenset({".git", "node_modules", ".hg", ".svn", ".venv", "__pycache__", ".tox"})
 
 
 def is_dockerfile_name(name: str) -> bool:
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in PATTERNS)
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in PATTERNS) and not any(
+        fnmatch.fnmatchcase(name, pattern) for pattern in NOT_DOCKERFILES
+    )
 
 
 def find_dockerfiles(root: Path) -> list[Path]:

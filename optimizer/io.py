@@ -35,12 +35,27 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
     return data.count(b"\n", 0, offset) + 1, offset - line_start + 1
 
 
+_WIDE_BOMS = (
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\xfe\xff", "UTF-16"),
+    (b"\xff\xfe", "UTF-16"),
+)
+
+
+def _too_large(name: str, size: str) -> InputError:
+    limit = MAX_BYTES // 2**20
+    return InputError(name, f"file is too large ({size}; dockopt reads Dockerfiles up to {limit} MiB)")
+
+
 def decode(data: bytes, name: str) -> str:
     """Bytes to text, or InputError for content that is not a UTF-8 text file."""
     if len(data) > MAX_BYTES:
-        raise InputError(
-            name, f"file is too large ({len(data) / 1e6:.1f} MB; dockopt reads Dockerfiles up to {MAX_BYTES // 2**20} MiB)"
-        )
+        raise _too_large(name, f"{len(data) / 1e6:.1f} MB")
+    for bom, encoding in _WIDE_BOMS:
+        if data.startswith(bom):
+            message = f"{encoding}-encoded (byte order mark); dockopt reads UTF-8 Dockerfiles"
+            raise InputError(name, message, 1, 1)
     nul = data.find(b"\x00")
     if nul >= 0:
         line, column = _position(data, nul)
@@ -65,16 +80,27 @@ def read_file(path: Path) -> str:
     if not stat.S_ISREG(info.st_mode):
         raise InputError(name, "not a regular file")
     if info.st_size > MAX_BYTES:
-        raise InputError(
-            name,
-            f"file is too large ({info.st_size / 1e6:.1f} MB; dockopt reads Dockerfiles up to {MAX_BYTES // 2**20} MiB)",
-        )
+        raise _too_large(name, f"{info.st_size / 1e6:.1f} MB")
     try:
         data = path.read_bytes()
     except PermissionError:
         raise InputError(name, "permission denied") from None
     except OSError as exc:
         raise InputError(name, exc.strerror or str(exc)) from None
+    return decode(data, name)
+
+
+def read_stream(stream, name: str) -> str:
+    """All of a binary-capable text stream (stdin), reading no more than MAX_BYTES + 1 bytes."""
+    buffer = getattr(stream, "buffer", None)
+    if stream is None or buffer is None:
+        raise InputError(name, "standard input is not available")
+    try:
+        data = buffer.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise InputError(name, f"cannot read standard input: {exc.strerror or exc}") from None
+    if len(data) > MAX_BYTES:
+        raise _too_large(name, f"more than {MAX_BYTES // 2**20} MiB")
     return decode(data, name)
 
 

@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import difflib
+import re
 
 RED, GREEN, CYAN, BOLD, RESET = "\x1b[31m", "\x1b[32m", "\x1b[36m", "\x1b[1m", "\x1b[0m"
 NO_NEWLINE = "\\ No newline at end of file\n"
+# Lines end at "\n" only, as for BuildKit, diff and patch; str.splitlines would also split at
+# "\r", "\f", "\x1c", "\u2028"... inside a line and produce a diff that does not apply.
+_LINE_RE = re.compile(r"[^\n]*\n|[^\n]+")
+
+
+def _lines(text: str) -> list[str]:
+    return _LINE_RE.findall(text)
 
 
 def unified_diff(before: str, after: str, name: str, context: int = 3) -> str:
     """``diff -u``-style text; ``patch -p1`` applies it to the original file."""
-    a = before.splitlines(keepends=True)
-    b = after.splitlines(keepends=True)
+    a = _lines(before)
+    b = _lines(after)
     out: list[str] = []
     for line in difflib.unified_diff(a, b, f"a/{name}", f"b/{name}", n=context):
         if line.startswith(("---", "+++")):
@@ -25,7 +33,7 @@ def unified_diff(before: str, after: str, name: str, context: int = 3) -> str:
 
 def colorize(diff: str) -> str:
     lines = []
-    for line in diff.splitlines(keepends=True):
+    for line in _lines(diff):
         body, end = (line[:-1], "\n") if line.endswith("\n") else (line, "")
         if line.startswith(("---", "+++")):
             lines.append(f"{BOLD}{body}{RESET}{end}")
