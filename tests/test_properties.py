@@ -376,9 +376,9 @@ def dockerfiles(draw, noise: int = 10) -> str:
 
 
 # -- known problems outside this module ---------------------------------------------------------
-# Found by the properties below and minimised. Each is an xfail(strict) test at the end of this module;
-# until it is fixed, the properties skip inputs of its kind (these predicates), so they stay useful
-# for finding the next one.
+# Found by the properties below and minimised; each has a regression test at the end of this module.
+# While a problem is open, ``_known_problem`` skips inputs of its kind so the properties keep finding
+# the next one; all are fixed now.
 
 
 def _unterminated_quote(line: str) -> bool:
@@ -441,12 +441,9 @@ def _copy_before_from(tree) -> bool:
 
 
 def _known_problem(tree) -> bool:
-    return (
-        _heredoc_after_open_quote(tree)
-        or _heredoc_line_with_unicode_blank(tree)
-        or _run_heredoc_with_words_after(tree)
-        or _copy_before_from(tree)
-    )
+    """Inputs the properties skip because of a known, unfixed problem: none at the moment (the
+    predicates above stay for the record and for the next regression)."""
+    return False
 
 
 # -- round trip --------------------------------------------------------------------------------
@@ -562,43 +559,16 @@ def test_buildkit_accepts_and_agrees(text):
     _assert_buildkit_agrees(text)
 
 
-# -- the known problems, as failing tests -------------------------------------------------------
+# -- problems the properties found, minimised: regression tests now that they are fixed -------------
 
-# Crashes outside the CLI found by the properties above, minimised (the CLI turns them into one
-# "internal error" line and exit 2; the engine itself should not raise).
+# Crashes found by the properties above (the CLI turned them into one "internal error" line; the
+# engine must not raise at all): a word after a heredoc redirect, a COPY before any FROM, and a
+# chain of 1000 commands deeper than the shell model's recursion.
 KNOWN_CRASHES = [
-    *(
-        pytest.param(
-            text,
-            id=f"C-heredoc-then-a-word-{index}",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="optimizer/shell/build.py statement(): IndexError (operators[index - 1]) when a "
-                "word follows a heredoc redirect (`cat <<EOF x`, `cat 3<<EOF`); every rule reading RUN "
-                "scripts raises",
-            ),
-        )
-        for index, text in enumerate(["FROM a\nRUN cat <<EOF x\ny\nEOF\n", "FROM a\nRUN cat 3<<EOF\nEOF\n"])
-    ),
-    pytest.param(
-        "COPY . /out\n",
-        id="G-copy-before-any-from",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="optimizer/rules/_copy_plan.py walk() (from copy_reorder.py plan()): a bare next() on "
-            "the stages raises StopIteration for a COPY outside any stage; inside the rule's generator it "
-            "becomes RuntimeError('generator raised StopIteration')",
-        ),
-    ),
-    pytest.param(
-        "FROM a\nRUN " + " && ".join(["true"] * 1000) + "\n",
-        id="D-long-and-chain",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="optimizer/shell/build.py _flatten() recurses once per operator: a RUN of 1000 commands "
-            "joined by && (or 1000 consecutive RUNs once merge-runs joins them) raises RecursionError",
-        ),
-    ),
+    pytest.param("FROM a\nRUN cat <<EOF x\ny\nEOF\n", id="C-heredoc-then-a-word-0"),
+    pytest.param("FROM a\nRUN cat 3<<EOF\nEOF\n", id="C-heredoc-then-a-word-1"),
+    pytest.param("COPY . /out\n", id="G-copy-before-any-from"),
+    pytest.param("FROM a\nRUN " + " && ".join(["true"] * 1000) + "\n", id="D-long-and-chain"),
 ]
 
 
@@ -608,29 +578,12 @@ def test_known_engine_crash(text):
     assert outcome.error is None
 
 
-# Disagreements with BuildKit found by the property above, minimised. They are syntax-layer bugs
-# (optimizer/syntax/ is not this module's to change): each case is a file our parser accepts
-# without errors while BuildKit reads different instructions or rejects it.
+# Disagreements with BuildKit found by the property above, minimised: a heredoc line whose quotes
+# do not balance (BuildKit's lexer fails and sees no heredoc), and heredoc words split by a Go space
+# other than space/tab. Each must now be read as BuildKit reads it, or refused.
 KNOWN_DISAGREEMENTS = [
-    pytest.param(
-        'FROM a\nRUN <<EOF "\nEOF\n',
-        id="A-heredoc-after-unterminated-quote",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="BuildKit's shell lexer fails on the open quote, so heredocsFromLine finds no heredoc and "
-            "`EOF` is an instruction of its own; our shell_words tolerates the quote and reads a heredoc",
-        ),
-    ),
-    pytest.param(
-        "FROM a\nADD \x0b<<EOF <<EOF 0\nEOF\n",
-        id="B-heredoc-word-after-vertical-tab",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="BuildKit splits shell words on every unicode.IsSpace rune (\\v, \\f, U+0085, U+00A0, "
-            "U+3000...) when it looks for heredocs; our shell_words splits on space/tab/CR/LF only, so we "
-            "see one heredoc where BuildKit sees two (and rejects the second as unterminated)",
-        ),
-    ),
+    pytest.param('FROM a\nRUN <<EOF "\nEOF\n', id="A-heredoc-after-unterminated-quote"),
+    pytest.param("FROM a\nADD \x0b<<EOF <<EOF 0\nEOF\n", id="B-heredoc-word-after-vertical-tab"),
 ]
 
 
@@ -638,7 +591,7 @@ KNOWN_DISAGREEMENTS = [
 def test_known_buildkit_disagreement(text):
     tree = parse(text)
     if tree.errors:
-        return  # we refuse the file: no disagreement left (an XPASS: drop the xfail)
+        return  # we refuse the file: no disagreement left
     try:
         theirs = _theirs(text)
     except dockerfile.GoParseError as exc:
@@ -658,12 +611,6 @@ def test_flags_ending_in_a_unicode_blank(text):
     assert ours == theirs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="F: BuildKit's parseHealthConfig skips the blanks after the type word byte by byte, so a "
-    "non-ASCII space (U+00A0, U+3000) starts the command; ours skips it (value ('CMD', 'x') against "
-    "BuildKit's ('CMD', '\\xa0x'))",
-)
 def test_known_healthcheck_value_disagreement():
     text = "FROM a\nHEALTHCHECK CMD \xa0x\n"
     tree = parse(text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right, insort
+
 from ..rules.base import Edit, Finding
 
 
@@ -9,18 +11,30 @@ def select_non_overlapping(findings: list[Finding]) -> list[Finding]:
     """The fixes to apply this round, in a deterministic order; a fix overlapping a kept one waits.
 
     Order: by the position of the fix, then by code, so the same input always gives the same output.
-    Two fixes conflict when their spans overlap, or when both insert at the same offset (their
-    order would be arbitrary). A skipped fix is found again next round on the new text.
+    Two fixes conflict when their spans overlap, or when an insertion touches another fix's span
+    (see ``_conflicts``). A skipped fix is found again next round on the new text. Kept spans are
+    held sorted, so each check looks only at the neighbours: linear-logarithmic in the fixes.
     """
     chosen: list[Finding] = []
-    taken: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []  # sorted; kept spans never overlap
     for finding in sorted(findings, key=lambda f: (f.fix.span, f.code, f.message)):  # type: ignore[union-attr]
         edits = finding.fix.edits  # type: ignore[union-attr]
-        if any(_conflicts(edit, span) for edit in edits for span in taken):
+        if any(_conflicts(edit, span) for edit in edits for span in _near(taken, edit)):
             continue
         chosen.append(finding)
-        taken.extend((edit.start, edit.end) for edit in edits)
+        for edit in edits:
+            insort(taken, (edit.start, edit.end))
     return chosen
+
+
+def _near(taken: list[tuple[int, int]], edit: Edit) -> list[tuple[int, int]]:
+    """The kept spans that could touch ``edit``: those starting up to its end, back to the last one
+    that ends before it (kept spans are disjoint but for zero-width ones, so a few suffice)."""
+    right = bisect_right(taken, (edit.end, float("inf")))
+    left = right
+    while left > 0 and taken[left - 1][1] >= edit.start:
+        left -= 1
+    return taken[max(left - 1, 0) : right]
 
 
 def _conflicts(edit: Edit, span: tuple[int, int]) -> bool:

@@ -221,7 +221,9 @@ def walk(
     first, as the copy did) but blocks the manifest COPY from moving further."""
     result = Walk(copy)
     stage = stage_of(tree, copy.instruction)
-    index = next(i for i, item in enumerate(stage) if item is copy.instruction)
+    index = next((i for i, item in enumerate(stage) if item is copy.instruction), None)
+    if index is None:  # a COPY outside any stage (before the first FROM): nothing to walk
+        return result
     slot_open = True
     at_copy = workdir_at(tree, copy.instruction, scopes)
     exists = at_copy is not None and (at_copy == copy.dest or at_copy.startswith(copy.dest + "/"))

@@ -188,25 +188,38 @@ class MergeRuns(Rule):
                     yield self.finding(ctx, chain[0], _message(ctx, plan), plan.edits, also=chain[1:])
 
 
+MAX_CHAIN = 64  # RUNs joined into one at most; longer runs of RUNs become several joined RUNs
+
+
 def plans(ctx: Context, group: list[Instruction]) -> tuple[list[MergePlan], list[Declined]]:
     """The longest joinable runs of ``group``, left to right, and why the other joints were declined.
 
     A joint can be fine on its own and impossible in a longer chain (a middle script that would need
-    a subshell under ``set -e``), so a group that cannot be joined whole is cut where it must be.
+    a subshell under ``set -e``), so a group that cannot be joined whole is cut where it must be:
+    each chain grows one RUN at a time while it still plans (at most MAX_CHAIN RUNs).
     """
+    if len(group) <= MAX_CHAIN:
+        whole = plan_merge(ctx, group)
+        if not isinstance(whole, Declined):
+            return [whole], []
     made: list[MergePlan] = []
     declined: list[Declined] = []
     start = 0
     while start < len(group) - 1:
-        for end in range(len(group), start + 1, -1):
+        best: MergePlan | None = None
+        end = start + 2
+        while end <= min(len(group), start + MAX_CHAIN):
             plan = plan_merge(ctx, group[start:end])
-            if not isinstance(plan, Declined):
-                made.append(plan)
-                start = end
+            if isinstance(plan, Declined):
+                if best is None:
+                    declined.append(plan)
                 break
-            if end == start + 2:
-                declined.append(plan)
-                start += 1
+            best, end = plan, end + 1
+        if best is None:
+            start += 1
+            continue
+        made.append(best)
+        start += len(best.chain)
     return made, declined
 
 

@@ -163,6 +163,10 @@ class _Builder:
         atoms: list[list[Any]] = []  # [node, redirect nodes, negated]
         operators: list[str] = []
         self._flatten(node, atoms, operators, [False])
+        if len(operators) != len(atoms) - 1:
+            # Seen with a word after a heredoc redirect (`cat <<EOF x`): the grammar's tree does not
+            # say how the pieces chain, so the script is not ours to model.
+            raise Unsupported("commands and operators do not pair up")
         pipelines: list[Pipeline] = []
         and_or: list[str] = []
         start = 0

@@ -80,15 +80,17 @@ def run_analysis(tree: Dockerfile, instruction: Instruction) -> RunAnalysis:
 
 def parse_script(text: str) -> Script:
     """The model of a plain script (no Dockerfile offsets); raises ``ShellSyntaxError``."""
-    root, reader = parse_tree(text)
-    error = _first_error(root)
-    if error is not None:
-        raise ShellSyntaxError(f"cannot parse the script near {text[reader.offset(error) :][:20]!r}",
-                               reader.offset(error))  # fmt: skip
     try:
+        root, reader = parse_tree(text)
+        error = _first_error(root)
+        if error is not None:
+            raise ShellSyntaxError(f"cannot parse the script near {text[reader.offset(error) :][:20]!r}",
+                                   reader.offset(error))  # fmt: skip
         return build_script(text, root, reader)
     except Unsupported as exc:
         raise ShellSyntaxError(str(exc), 0) from exc
+    except RecursionError:
+        raise ShellSyntaxError("script nested too deeply to analyse", 0) from None
 
 
 def script_parses_cleanly(text: str) -> bool:
@@ -168,15 +170,18 @@ def _analyse(tree: Dockerfile, instruction: Instruction) -> RunAnalysis:
                 return RunAnalysis(None, Declined.SHEBANG, " ".join(shebang))
             shell = shebang
         text, script_map, origin = _heredoc_script(doc)
-    root, reader = parse_tree(text)
-    error = _first_error(root)
-    if error is not None:
-        offset = reader.offset(error)
-        return RunAnalysis(None, Declined.PARSE_ERROR, f"near {text[offset:][:30]!r}")
     try:
+        root, reader = parse_tree(text)
+        error = _first_error(root)
+        if error is not None:
+            offset = reader.offset(error)
+            return RunAnalysis(None, Declined.PARSE_ERROR, f"near {text[offset:][:30]!r}")
         script = build_script(text, root, reader)
     except Unsupported as exc:
         return RunAnalysis(None, Declined.UNSUPPORTED, str(exc))
+    except RecursionError:
+        # The model walks the syntax tree recursively; a chain of ~1000 commands nests that deep.
+        return RunAnalysis(None, Declined.UNSUPPORTED, "script nested too deeply to analyse")
     script.map = script_map
     script.shell = shell
     script.origin = origin

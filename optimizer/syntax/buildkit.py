@@ -236,11 +236,17 @@ def parse_words(rest: str, escape: str) -> list[str]:
     return words
 
 
+class UnterminatedQuote(ValueError):
+    """BuildKit's shell lexer fails on a quote that never closes."""
+
+
 def shell_words(line: str, raw_quotes: bool) -> list[str]:
     """A reduced ``shell.Lex.ProcessWords`` with ``RawEscapes``: enough to find heredoc words.
 
-    Splits on blanks outside quotes. With ``raw_quotes`` the quote characters stay in the words;
-    without, they are removed. Variables are left as written (BuildKit keeps unset ones).
+    Splits on blanks outside quotes — every rune ``unicode.IsSpace`` accepts, as the Go lexer
+    does. With ``raw_quotes`` the quote characters stay in the words; without, they are removed.
+    Variables are left as written (BuildKit keeps unset ones). Raises UnterminatedQuote where the
+    Go lexer returns an error.
     """
     words: list[str] = []
     word: list[str] = []
@@ -259,7 +265,7 @@ def shell_words(line: str, raw_quotes: bool) -> list[str]:
                 i += 1
             else:
                 word.append(ch)
-        elif ch in " \t\r\n":
+        elif ch in _GO_SPACES:
             if in_word:
                 words.append("".join(word))
                 word = []
@@ -277,6 +283,8 @@ def shell_words(line: str, raw_quotes: bool) -> list[str]:
             word.append(ch)
             in_word = True
         i += 1
+    if quote:
+        raise UnterminatedQuote(f"unterminated {quote} quote")
     if in_word:
         words.append("".join(word))
     return words
@@ -298,7 +306,7 @@ def heredoc_from_word(word: str) -> HeredocWord | None:
     fd_text, dash, rest = match.groups()
     if not rest:
         return None
-    words = shell_words(rest, raw_quotes=False)
+    words = shell_words(rest, raw_quotes=False)  # UnterminatedQuote: BuildKit fails the parse too
     if len(words) != 1:
         return None
     raw = shell_words(rest, raw_quotes=True)
@@ -309,9 +317,14 @@ def heredoc_from_word(word: str) -> HeredocWord | None:
 
 
 def heredocs_in_line(line: str) -> list[HeredocWord]:
-    """parser.go ``heredocsFromLine``."""
+    """parser.go ``heredocsFromLine``. An error from the whole-line lexer means no heredocs (BuildKit
+    ignores it); an error lexing one delimiter is a parse error (raised as UnterminatedQuote)."""
     found = []
-    for word in shell_words(line, raw_quotes=True):
+    try:
+        words = shell_words(line, raw_quotes=True)
+    except UnterminatedQuote:
+        return []
+    for word in words:
         doc = heredoc_from_word(word)
         if doc is not None:
             found.append(doc)

@@ -181,7 +181,12 @@ class _Parser:
         return instruction, j
 
     def _heredocs(self, instruction: Instruction, target: Instruction, logical: str, i: int, j: int) -> int:
-        for word in bk.heredocs_in_line(logical):
+        try:
+            words = bk.heredocs_in_line(logical)
+        except bk.UnterminatedQuote as exc:
+            self.errors.append(ParseError(f"heredoc delimiter: {exc}", i + 1, 1))
+            return j
+        for word in words:
             body_start = self.lines[j][0] if j < len(self.lines) else len(self.text)
             content: list[str] = []
             while j < len(self.lines):
@@ -272,11 +277,15 @@ def _build(
     ]
     name = keyword.upper()
     flag_region = rest[:args_rel] + args_raw[: len(args_raw) - len(bk.trim_left(args_raw))]
-    if not flag_region.isascii() or (name == "HEALTHCHECK" and not args.split(" ", 1)[0].isascii()):
-        # BuildKit scans flags (and HEALTHCHECK's first word) byte by byte, so a UTF-8 byte such as
-        # 0xA0 counts as a space there: its reading of non-ASCII text in these places is not one
-        # we can reproduce, so we do not rewrite such a file.
+    if not flag_region.isascii():
+        # BuildKit scans flags byte by byte, so a UTF-8 byte such as 0xA0 counts as a space there:
+        # its reading of non-ASCII text in these places is not one we can reproduce, so we do not
+        # rewrite such a file.
         errors.append(ParseError("non-ASCII text in builder flags", line, _column(text, keyword_source)))
+    if name == "HEALTHCHECK" and not _healthcheck_head(args).isascii():
+        # The same byte-wise scan finds the end of HEALTHCHECK's first word and the blanks after it.
+        message = "non-ASCII text in HEALTHCHECK's first word or the blanks after it"
+        errors.append(ParseError(message, line, _column(text, keyword_source)))
     if name not in KNOWN_INSTRUCTIONS:
         errors.append(ParseError(f"unknown instruction: {keyword}", line, _column(text, keyword_source)))
         # Keep it as an instruction so the text survives; nothing reads its arguments.
@@ -356,6 +365,17 @@ def _name_values(name: str, args: str, escape: str) -> tuple[str, ...]:
         key, value = word.split("=", 1)
         values += [key, value]
     return tuple(values)
+
+
+def _healthcheck_head(args: str) -> str:
+    """The type word of a HEALTHCHECK and the blanks after it (what BuildKit scans byte by byte)."""
+    sep = 0
+    while sep < len(args) and not bk.is_space(args[sep]):
+        sep += 1
+    nxt = sep
+    while nxt < len(args) and bk.is_space(args[nxt]):
+        nxt += 1
+    return args[: nxt + 1]
 
 
 def _healthcheck(args: str, escape: str) -> tuple[tuple[str, ...], bool]:
