@@ -110,11 +110,19 @@ def explain_command(rule: Annotated[str, typer.Argument(help="A rule code such a
     raise typer.Exit(2)
 
 
+def _register_verify() -> None:
+    """`dockopt verify` lives in optimizer/verify/; imported only when that command is asked for."""
+    from .verify.command import HELP, verify_command
+
+    tools_app.command("verify", help=HELP)(verify_command)
+
+
 def run_typer(argv: list[str]) -> None:
     app = tools_app if argv and argv[0] in ("rules", "explain", "verify") else format_app
+    if app is tools_app:
+        _register_verify()
     try:
         app(args=argv, prog_name="dockopt", standalone_mode=True)
     except SystemExit as exc:
         # Usage errors exit 2 (click's convention, and ours); everything else passes through.
         sys.exit(exc.code)
-tools_app.command("verify", help=(_v := __import__("optimizer.verify.command", fromlist=["HELP"])).HELP)(_v.verify_command)

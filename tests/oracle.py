@@ -29,7 +29,7 @@ def ours_as_oracle(tree) -> list[tuple]:
                 target.name if ins.sub else None,
                 ins.line,
                 ins.end_line,
-                tuple(f.text for f in target.flags),
+                tuple(f.text for f in ins.flags),  # ONBUILD: the binding reports the outer (empty) flags
                 tuple(ins.value),
                 ins.json,
                 tuple((h.name, h.content) for h in ins.heredocs) if ins.sub is None else (),
