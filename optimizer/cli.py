@@ -293,14 +293,14 @@ def run_format(options: FormatOptions) -> int:
 
 def _collect(raw_paths: list[str]) -> tuple[list[Path], bool]:
     """The files to process, each once, in the order named; and whether a named path was unusable."""
-    from .discovery import find_dockerfiles
-
     files: list[Path] = []
     seen: set[Path] = set()
     had_error = False
     for raw in raw_paths:
         path = Path(raw)
         if path.is_dir():
+            from .discovery import find_dockerfiles  # only for a directory: a named file needs no search
+
             found = find_dockerfiles(path)
             if not found:
                 # Named explicitly, so the user expects something checked: an empty result is an

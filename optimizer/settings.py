@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .rules.base import Rule
+    from .rules.catalogue import Entry
 
 CACHE_STRATEGIES = ("cleanup", "mounts")
 CONFIG_NAMES = ("dockopt.toml", ".dockopt.toml", "pyproject.toml")
@@ -27,7 +28,8 @@ class Settings:
     cache_strategy: str = "cleanup"
     max_rounds: int = 10
 
-    def enabled(self, rule: type[Rule]) -> bool:
+    def enabled(self, rule: type[Rule] | Entry) -> bool:
+        """Selected and not ignored; a catalogue entry answers the same as its class."""
         from .rules.base import matches
 
         chosen = any(matches(rule, s) for s in self.select) if self.select else rule.default_enabled

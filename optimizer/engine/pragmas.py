@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..rules.base import Finding, matches
 from ..syntax import Comment, Dockerfile, Instruction
+
+if TYPE_CHECKING:
+    from ..rules.base import Rule
+    from ..rules.catalogue import Entry
 
 PRAGMA_RE = re.compile(r"^#\s*dockopt:\s*(ignore-file|ignore)\s*(?:=\s*(\S.*?))?\s*$", re.IGNORECASE)
 ALL = ("ALL",)
@@ -27,6 +32,10 @@ class Suppressions:
         for line in finding.anchors:
             selectors.extend(self.lines.get(line, ()))
         return any(matches(finding, s) for s in selectors)
+
+    def silences_rule(self, rule: type[Rule] | Entry) -> bool:
+        """A file pragma silences every finding ``rule`` could make, so it need not run at all."""
+        return any(matches(rule, s) for s in self.file)
 
 
 def _selectors(raw: str | None) -> tuple[str, ...]:

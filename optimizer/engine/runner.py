@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..rules.base import Applicability, Context, Finding, Rule, all_rules
+from ..rules.base import Applicability, Context, Finding, Rule, all_rules, registered
 from ..settings import Settings
 from ..syntax import Dockerfile, ParseError, parse
 from . import pragmas
@@ -35,7 +35,47 @@ class Outcome:
 
 
 def selected_rules(settings: Settings) -> list[Rule]:
+    """Every enabled rule, instantiated (imports every rule module; ``fix_text`` loads lazily)."""
     return [rule() for rule in all_rules() if settings.enabled(rule)]
+
+
+class LazyRules:
+    """The enabled rules of one ``fix_text`` run, loaded only when they can fire.
+
+    Each round, a shipped rule runs when it is enabled, no file pragma silences it, and its
+    catalogue trigger holds for the round's tree (``optimizer/rules/catalogue.py``); its module is
+    imported the first time that happens. A rule whose trigger is false would find nothing (the
+    catalogue tests check that on every corpus file and fixture), so the findings are exactly those
+    of all enabled rules. Rules registered by others (plugins, tests) have no trigger and always run.
+    """
+
+    def __init__(self, settings: Settings) -> None:
+        from ..rules.catalogue import CATALOGUE
+
+        self.settings = settings
+        listed = {entry.code for entry in CATALOGUE}
+        self.entries = [entry for entry in CATALOGUE if settings.enabled(entry)]
+        self.others = [
+            rule()
+            for code, rule in sorted(registered().items())
+            if code not in listed and settings.enabled(rule)
+        ]
+        self._loaded: dict[str, Rule] = {}
+
+    def for_round(self, tree: Dockerfile, text: str) -> list[Rule]:
+        """The rules to run on this round's text, in code order (as ``selected_rules`` gives them)."""
+        from ..rules.catalogue import Probe
+
+        probe = Probe(tree, text, self.settings)
+        silenced = pragmas.collect(tree)
+        chosen = list(self.others)
+        for entry in self.entries:
+            if silenced.silences_rule(entry) or not entry.trigger(probe):
+                continue
+            if entry.code not in self._loaded:
+                self._loaded[entry.code] = entry.load()()
+            chosen.append(self._loaded[entry.code])
+        return sorted(chosen, key=lambda rule: rule.code)
 
 
 def check(tree: Dockerfile, text: str, settings: Settings, rules: list[Rule], **where) -> list[Finding]:
@@ -67,14 +107,15 @@ def fix_text(
     Every round's output must parse without errors with our parser and with BuildKit's, or the
     whole run is abandoned and the input kept, with an InternalError naming the rule(s).
     """
-    rules = selected_rules(settings) if rules is None else rules
+    lazy = LazyRules(settings) if rules is None else None
     where = {"path": path, "context_dir": context_dir}
     tree = parse(text)
     tree.check()
     outcome = Outcome(input=text, output=text)
     current = text
     for round_number in range(1, settings.max_rounds + 1):
-        findings = check(tree, current, settings, rules, **where)
+        active = lazy.for_round(tree, current) if lazy is not None else rules
+        findings = check(tree, current, settings, active, **where)  # type: ignore[arg-type]
         chosen = select_non_overlapping([f for f in findings if wanted(f, settings)])
         if not chosen:
             outcome.remaining = findings
@@ -126,4 +167,4 @@ def _culprits(text: str, chosen: list[Finding]) -> tuple[str, ...]:
     return alone or tuple(sorted({f.code for f in chosen}))
 
 
-__all__ = ["InternalError", "Outcome", "ParseError", "check", "fix_text", "selected_rules"]
+__all__ = ["InternalError", "LazyRules", "Outcome", "ParseError", "check", "fix_text", "selected_rules"]

@@ -14,7 +14,6 @@ from __future__ import annotations
 import posixpath
 
 from ..shell import Command, Invocation, Word, recognise, unwrap
-from ._copy_installs_other import HANDLERS as OTHER_HANDLERS
 from ._copy_paths import Where, resolve
 from ._copy_shell import judge
 from ._copy_steps import (
@@ -67,7 +66,12 @@ def read_command(command: Command, where: Where) -> Reading:
 
 def _manager(inv: Invocation, cwd: str | None) -> Reading | None:
     handler = {"npm": _npm, "yarn": _npm, "pnpm": _npm, "pip": _pip, "uv": _uv}.get(inv.manager)
-    handler = handler or OTHER_HANDLERS.get(inv.manager)
+    if handler is None:
+        # go, maven, gradle, bundler, composer, dotnet, cargo: loaded with the first such command, since
+        # DO402 walks past RUNs on most files with a COPY and rarely meets one of them.
+        from ._copy_installs_other import HANDLERS as OTHER_HANDLERS
+
+        handler = OTHER_HANDLERS.get(inv.manager)
     return handler(inv, cwd) if handler else None
 
 

@@ -58,7 +58,6 @@ from ..shell import Invocation, Script, Statement, analyse_run
 from ..syntax import Instruction
 from ._apt import LISTS, READS_LISTS, apt_invocations, lists_use
 from ._hygiene import Hygiene, Run, cache_targets, mounted, prepend_command, statement_of, unconditional
-from ._merging import Declined, plan_merge
 from .base import Applicability, Context, Edit, Finding, Rule, register
 
 _APT_CONFIG = re.compile(r"/etc/apt|apt-key|add-apt-repository|sources\.list|\.sources\b")
@@ -94,6 +93,8 @@ class AptUpdateAlone(Rule):
             return self.finding(ctx, instruction, f"{message}; not moved: {reason}")
         if len(found) != 1 or len(script.commands) != 1:
             # More than the update (a key, a source list): the two RUNs are joined, or nothing.
+            from ._merging import Declined, plan_merge  # rare: imported only for such a RUN
+
             plan = plan_merge(ctx, [instruction, target])
             if isinstance(plan, Declined):
                 return self.finding(

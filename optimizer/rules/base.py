@@ -9,13 +9,14 @@ from __future__ import annotations
 import enum
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from ..settings import Settings
     from ..syntax import Dockerfile, Instruction
+    from .catalogue import Entry
 
 DOC_SECTIONS = ("What it does", "Why", "Example", "Fix safety", "References")
 CODE_RE = re.compile(r"^DO\d{3}$")
@@ -144,10 +145,12 @@ class Rule:
         )
 
 
-@dataclass
 class _Registry:
-    rules: dict[str, type[Rule]] = field(default_factory=dict)
-    loaded: bool = False
+    """The registered rules, and whether ``all_rules()`` has imported every module yet."""
+
+    def __init__(self) -> None:
+        self.rules: dict[str, type[Rule]] = {}
+        self.loaded = False
 
 
 _REGISTRY = _Registry()
@@ -165,8 +168,18 @@ def register(cls: type[Rule]) -> type[Rule]:
     return cls
 
 
+def registered() -> dict[str, type[Rule]]:
+    """The rules registered so far, by code: the modules imported yet, and rules registered by others
+    (a plugin, a test). Unlike ``all_rules()`` this imports nothing."""
+    return dict(_REGISTRY.rules)
+
+
 def all_rules() -> list[type[Rule]]:
-    """Every rule, by code. Importing the rule modules is what registers them."""
+    """Every rule, by code. Importing the rule modules is what registers them.
+
+    The engine does not call this on its common path: it selects from ``catalogue.CATALOGUE`` and
+    imports only the modules whose rules can fire (see ``optimizer/rules/catalogue.py``).
+    """
     if not _REGISTRY.loaded:
         import importlib
         import pkgutil
@@ -174,13 +187,13 @@ def all_rules() -> list[type[Rule]]:
         from .. import rules as package
 
         for module in pkgutil.iter_modules(package.__path__):
-            if not module.name.startswith("_") and module.name != "base":
+            if not module.name.startswith("_") and module.name not in ("base", "catalogue"):
                 importlib.import_module(f"{package.__name__}.{module.name}")
         _REGISTRY.loaded = True
     return [_REGISTRY.rules[code] for code in sorted(_REGISTRY.rules)]
 
 
-def matches(rule: type[Rule] | Finding, selector: str) -> bool:
+def matches(rule: type[Rule] | Finding | Entry, selector: str) -> bool:
     """``ALL``, a code (``DO102``), a code prefix (``DO1``) or a rule name (``add-to-copy``)."""
     selector = selector.strip()
     if selector.upper() == "ALL":
@@ -191,4 +204,8 @@ def matches(rule: type[Rule] | Finding, selector: str) -> bool:
 
 
 def known_selector(selector: str) -> bool:
-    return any(matches(rule, selector) for rule in all_rules())
+    """A selector that names at least one rule: a shipped one (from the catalogue, without importing
+    any rule module) or one registered at run time."""
+    from .catalogue import CATALOGUE
+
+    return any(matches(rule, selector) for rule in (*CATALOGUE, *registered().values()))

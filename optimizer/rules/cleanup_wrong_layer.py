@@ -50,7 +50,6 @@ from collections.abc import Iterator
 from ..shell import Script, analyse_run, invocations, removals
 from ..syntax import Instruction
 from ._hygiene import Hygiene, Run
-from ._merging import Declined, plan_merge
 from .base import Applicability, Context, Finding, Rule, register
 from .merge_runs import is_cleanup
 
@@ -94,6 +93,8 @@ class CleanupInWrongLayer(Rule):
                     ctx, run.instruction, f"{message}: clean up there (other instructions come between)"
                 )
                 continue
+            from ._merging import Declined, plan_merge  # only once a cleanup RUN has its creator
+
             plan = plan_merge(ctx, [made_by, run.instruction])
             if isinstance(plan, Declined):
                 yield self.finding(

@@ -128,7 +128,6 @@ from ..analysis.dockerignore import IgnoreFileError
 from ..analysis.scope import instruction_scopes
 from ..shell import recognise
 from ..syntax import Instruction
-from ._copy_manifests import needs, to_context
 from ._copy_paths import Where
 from ._copy_plan import (
     METADATA,
@@ -144,8 +143,10 @@ from ._copy_plan import (
 )
 from ._copy_shell import protected_dest_reason
 from ._copy_steps import INSTALL, SOURCE, InstallStep
-from ._copy_text import PLAIN_PATH, reorder_edits
 from .base import Applicability, Context, Edit, Finding, Rule, register
+
+# ``_copy_manifests`` (and the manifest readers of ``analysis``) and ``_copy_text`` are imported
+# where an install is planned: DO402 imports this module on every file with a COPY before a RUN.
 
 
 @dataclass
@@ -233,6 +234,8 @@ def _no_install(tree, copy: FullCopy, run: RunReading, context: BuildContext | N
     if first is not None and first.reading.notable:
         return f"{first.reading.reason}; nothing to install before the copy"
     if context is not None and any(c.reading.cargo for c in run.commands):
+        from ._copy_manifests import to_context
+
         folder = to_context(copy, run.commands[0].cwd or "") or copy.source
         return _CARGO if context.is_sent(normalize_source(f"{folder}/Cargo.toml")) else None
     stage = stage_of(tree, run.instruction)
@@ -261,6 +264,9 @@ _CARGO = (
 def _plan_one(
     ctx: Context, copy: FullCopy, route, run: RunReading, context: BuildContext, answer: Reorder, scopes
 ) -> None:
+    from ._copy_manifests import needs, to_context
+    from ._copy_text import PLAIN_PATH, reorder_edits
+
     kinds = [c.reading.kind for c in run.commands]
     first_install = kinds.index(INSTALL)
     first_source = kinds.index(SOURCE) if SOURCE in kinds else None

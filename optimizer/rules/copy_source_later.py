@@ -80,7 +80,6 @@ from collections.abc import Iterator
 from ..analysis.scope import instruction_scopes
 from ._copy_plan import full_copy, walk
 from ._copy_shell import protected_dest_reason
-from ._copy_text import block_text, insert_after, remove_block
 from .base import Applicability, Context, Finding, Rule, register
 from .copy_reorder import CopyManifestsFirst, open_context
 
@@ -104,6 +103,8 @@ class CopySourceLater(Rule):
             route = walk(tree, copy, scopes, context, reorder=False)
             if not route.runs:
                 continue
+            from ._copy_text import block_text, insert_after, remove_block  # only for a move
+
             last = route.runs[-1]
             newline = tree.newline
             edits = [

@@ -58,11 +58,17 @@ image, in fewer layers, and the build cache has one boundary fewer.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from ..shell import Script, invocations, removals
 from ..syntax import Instruction
-from ._merging import Declined, MergePlan, pair_blocker, plan_merge, script_of
 from .base import Applicability, Context, Finding, Rule, register
+
+if TYPE_CHECKING:
+    from ._merging import Declined, MergePlan
+
+# ``_merging`` is imported where a pair of RUNs is planned: DO313 and the package-manager rules
+# import this module for ``is_cleanup`` alone, on files that may have no consecutive RUNs at all.
 
 # Subcommands that install, build or download: the steps worth keeping in their own cached layer.
 _EXPENSIVE_SUBCOMMANDS = frozenset(
@@ -130,6 +136,8 @@ def _cheap_tool_use(command) -> bool:
 
 def groups(ctx: Context, runs: list[Instruction]) -> tuple[list[list[Instruction]], list[tuple[Instruction, Instruction, str]]]:
     """Split consecutive RUNs into the groups DO201 merges, and the pairs it keeps apart (with why)."""
+    from ._merging import pair_blocker, script_of
+
     found: list[list[Instruction]] = []
     kept_apart: list[tuple[Instruction, Instruction, str]] = []
     current: list[Instruction] = [runs[0]] if runs else []
@@ -198,6 +206,8 @@ def plans(ctx: Context, group: list[Instruction]) -> tuple[list[MergePlan], list
     a subshell under ``set -e``), so a group that cannot be joined whole is cut where it must be:
     each chain grows one RUN at a time while it still plans (at most MAX_CHAIN RUNs).
     """
+    from ._merging import Declined, plan_merge
+
     if len(group) <= MAX_CHAIN:
         whole = plan_merge(ctx, group)
         if not isinstance(whole, Declined):
@@ -224,6 +234,8 @@ def plans(ctx: Context, group: list[Instruction]) -> tuple[list[MergePlan], list
 
 
 def _message(ctx: Context, plan: MergePlan) -> str:
+    from ._merging import script_of
+
     count = len(plan.chain)
     cleans = any(is_cleanup(script_of(ctx, ins)) for ins in plan.chain[1:])  # type: ignore[arg-type]
     text = f"{count} consecutive RUNs joined into one ({count - 1} layer{'s' if count > 2 else ''} fewer)"
