@@ -32,6 +32,14 @@ class FixtureDiffExtension(SingleFileSnapshotExtension):
         return str(FIXTURES)
 
     @classmethod
+    def get_snapshot_name(cls, *, test_location, index=0) -> str:
+        # The raw name (the single-file base class would sanitise "/" away), so that it matches
+        # the names read_snapshot_collection gives the stored files.
+        from syrupy.extensions.base import AbstractSyrupyExtension
+
+        return AbstractSyrupyExtension.get_snapshot_name(test_location=test_location, index=index)
+
+    @classmethod
     def get_location(cls, *, test_location, index) -> str:
         match = _PARAM.search(test_location.snapshot_name)
         if not match:
