@@ -39,7 +39,7 @@ def _split(values: Optional[list[str]]) -> list[str]:
     "Other commands: `dockopt rules`, `dockopt explain CODE`, `dockopt verify`."
 )
 def format_command(
-    paths: Annotated[list[str], typer.Argument(help="Dockerfiles or directories to search; '-' for stdin.", metavar="PATH...")],
+    paths: Annotated[list[str], typer.Argument(help="Dockerfiles or directories to search; '-' for stdin.", metavar="PATH")],
     write: Annotated[bool, typer.Option("--write", "-w", help="Rewrite files in place (atomically).")] = False,
     check: Annotated[bool, typer.Option("--check", help="Only list the files that would change.")] = False,
     color: Annotated[Color, typer.Option("--color", help="Colour the diff.")] = Color.auto,
