@@ -20,9 +20,3 @@ def buildkit_error(text: str) -> str | None:
         return "BuildKit's reading of the file splits a UTF-8 character"
     return None
 
-
-def buildkit_shape(text: str) -> list[tuple[str, int, int]]:
-    """(keyword, start line, end line) per instruction, as BuildKit sees them."""
-    import dockerfile
-
-    return [(c.cmd.upper(), c.start_line, c.end_line) for c in dockerfile.parse_string(text)]

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import enum
 import re
+from bisect import bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -87,10 +89,14 @@ class Context:
     path: Path | None = None  # the Dockerfile's path (None for stdin without --stdin-filename)
     context_dir: Path | None = None  # the build context, when known
 
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        return [0, *(match.end() for match in re.finditer("\n", self.text))]
+
     def position(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a text offset, counted the way editors count."""
-        line = self.text.count("\n", 0, offset) + 1
-        column = offset - (self.text.rfind("\n", 0, offset) + 1) + 1
+        line = bisect_right(self._line_starts, offset)
+        column = offset - self._line_starts[line - 1] + 1
         if line == 1 and self.tree.bom:
             column -= len(self.tree.bom)
         return line, column

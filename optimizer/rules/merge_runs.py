@@ -61,7 +61,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ..shell import Script, invocations, removals
-from ..syntax import Instruction
+from ..syntax import Blank, Comment, Instruction
 from .base import Applicability, Context, Finding, Rule, register
 
 if TYPE_CHECKING:
@@ -162,8 +162,6 @@ def groups(ctx: Context, runs: list[Instruction]) -> tuple[list[list[Instruction
 
 def consecutive_runs(ctx: Context) -> list[list[Instruction]]:
     """Runs of RUN instructions with only comments/blank lines between them, per stage."""
-    from ..syntax import Blank, Comment
-
     result: list[list[Instruction]] = []
     current: list[Instruction] = []
     for node in ctx.tree.nodes:

@@ -155,10 +155,6 @@ class Instruction(Node):
         return self.source_map.to_source(self.args_start)
 
     @property
-    def shell_form(self) -> bool:
-        return not self.json
-
-    @property
     def body_end(self) -> int:
         """Source offset where the instruction line (with continuations) ends, before heredoc bodies."""
         if self.heredocs:

@@ -339,7 +339,7 @@ def _value(name: str, args: str, escape: str) -> tuple[tuple[str, ...], bool]:
     if name == "ARG":
         return tuple(bk.parse_words(args, escape)), False
     if name == "HEALTHCHECK":
-        return _healthcheck(args, escape)
+        return _healthcheck(args)
     return ((args,) if args else ()), False  # MAINTAINER, STOPSIGNAL, USER, WORKDIR
 
 
@@ -367,26 +367,26 @@ def _name_values(name: str, args: str, escape: str) -> tuple[str, ...]:
     return tuple(values)
 
 
+def _healthcheck_split(args: str) -> tuple[int, int]:
+    """parser.go ``parseHealthConfig``: where the type word ends and where the command starts."""
+    sep = 0
+    while sep < len(args) and not bk.is_space(args[sep]):
+        sep += 1
+    nxt = sep
+    while nxt < len(args) and bk.is_space(args[nxt]):
+        nxt += 1
+    return sep, nxt
+
+
 def _healthcheck_head(args: str) -> str:
     """The type word of a HEALTHCHECK and the blanks after it (what BuildKit scans byte by byte)."""
-    sep = 0
-    while sep < len(args) and not bk.is_space(args[sep]):
-        sep += 1
-    nxt = sep
-    while nxt < len(args) and bk.is_space(args[nxt]):
-        nxt += 1
-    return args[: nxt + 1]
+    return args[: _healthcheck_split(args)[1] + 1]
 
 
-def _healthcheck(args: str, escape: str) -> tuple[tuple[str, ...], bool]:
-    sep = 0
-    while sep < len(args) and not bk.is_space(args[sep]):
-        sep += 1
+def _healthcheck(args: str) -> tuple[tuple[str, ...], bool]:
+    sep, nxt = _healthcheck_split(args)
     if sep == 0:
         return (), False
-    nxt = sep
-    while nxt < len(args) and bk.is_space(args[nxt]):
-        nxt += 1
     kind, command = args[:sep], args[nxt:]
     if not command:
         return (kind,), False
