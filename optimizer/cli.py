@@ -30,6 +30,7 @@ OPTIONS: dict[str, tuple[tuple[str, ...], bool]] = {
     "cache_strategy": (("--cache-strategy",), True),
 }
 COLOR_CHOICES = ("auto", "always", "never")
+CACHE_STRATEGIES = ("cleanup", "mounts")  # core.config.CacheStrategy's values (a test holds them equal)
 
 
 @dataclass
@@ -82,7 +83,7 @@ def fast_parse(argv: list[str]) -> FormatOptions | None:
             setattr(options, key, inline)
     if not options.paths or options.color not in COLOR_CHOICES or (options.write and options.check):
         return None
-    if options.cache_strategy not in (None, "cleanup", "mounts"):
+    if options.cache_strategy is not None and options.cache_strategy not in CACHE_STRATEGIES:
         return None
     return options
 
@@ -144,66 +145,18 @@ def _say_utf8(stream: TextIO, text: str) -> None:
     buffer.flush()
 
 
-class _SettingsFor:
-    """The settings for each input: the nearest config file at or above it, then the CLI options.
+def _resolver(options: FormatOptions):
+    """The settings for each input: config files found per directory, then these options."""
+    from .core.config import Overrides, SettingsResolver
+    from .rules.base import known_selector
 
-    Config files are found per directory (the way ruff and black find theirs), so one run over a
-    repository honours a sub-project's own ``dockopt.toml``; each is read once, and a broken one is
-    reported once (``problem``), however many files sit below it.
-    """
-
-    def __init__(self, options: FormatOptions) -> None:
-        from .rules.base import known_selector
-        from .settings import ConfigError
-
-        self.options = options
-        for selector in (*options.select, *options.ignore):
-            if not known_selector(selector):
-                raise ConfigError(f"error: unknown rule selector '{selector}' (see `dockopt rules`)")
-        self._by_dir: dict[Path, Path | None] = {}
-        self._by_config: dict[Path | None, object] = {}
-        self._reported: set[str] = set()
-
-    def __call__(self, directory: Path):
-        """Settings for files in ``directory``; raises ConfigError for a broken config file."""
-        if directory not in self._by_dir:
-            from .settings import find_config
-
-            self._by_dir[directory] = find_config(directory)
-        config = self._by_dir[directory]
-        if config not in self._by_config:
-            self._by_config[config] = self._load(config)
-        result = self._by_config[config]
-        if isinstance(result, Exception):
-            raise result
-        return result
-
-    def _load(self, config: Path | None):
-        from .rules.base import known_selector
-        from .settings import ConfigError, Settings, load_config
-
-        try:
-            settings = load_config(config) if config else Settings()
-        except ConfigError as exc:
-            return exc
-        for selector in (*settings.select, *settings.ignore):
-            if not known_selector(selector):
-                return ConfigError(f"{config}: unknown rule selector '{selector}' (see `dockopt rules`)")
-        options = self.options
-        return settings.merged(
-            select=tuple(options.select) or None,
-            ignore=tuple(options.ignore) or None,
-            unsafe_fixes=True if options.unsafe_fixes else None,
-            cache_strategy=options.cache_strategy,
-        )
-
-    def problem(self, exc: Exception) -> str | None:
-        """The line to print for a config error, or None when it was printed already."""
-        line = str(exc)
-        if line in self._reported:
-            return None
-        self._reported.add(line)
-        return line
+    overrides = Overrides(
+        select=tuple(options.select),
+        ignore=tuple(options.ignore),
+        unsafe_fixes=True if options.unsafe_fixes else None,
+        cache_strategy=options.cache_strategy,  # type: ignore[arg-type]
+    )
+    return SettingsResolver(overrides, known_selector)
 
 
 def _fix_summary(applied) -> str:
@@ -252,14 +205,14 @@ def _process(text: str, name: str, settings, context_dir: Path | None, path: Pat
 
 
 def run_format(options: FormatOptions) -> int:
-    from .settings import ConfigError
+    from .core.config import ConfigError
 
     stdout, stderr = sys.stdout, sys.stderr
     if "-" in options.paths and len(options.paths) > 1:
         _say(stderr, "error: '-' (stdin) cannot be combined with other paths\n")
         return 2
     try:
-        settings_for = _SettingsFor(options)
+        settings_for = _resolver(options)
     except ConfigError as exc:
         _say(stderr, f"{exc}\n")
         return 2
@@ -323,7 +276,7 @@ def _collect(raw_paths: list[str]) -> tuple[list[Path], bool]:
 def _run_file(path: Path, options: FormatOptions, settings_for, explicit_context, use_color) -> bool | None:
     """Process one file: True changed, False unchanged, None an error (already reported)."""
     from .io import InputError, read_file, write_atomic
-    from .settings import ConfigError
+    from .core.config import ConfigError
 
     stdout, stderr = sys.stdout, sys.stderr
     name = str(path)
@@ -370,7 +323,7 @@ def _run_file(path: Path, options: FormatOptions, settings_for, explicit_context
 def _run_stdin(options: FormatOptions, settings_for, explicit_context: Path | None) -> int:
     """``dockopt -``: the fixed text on stdout, always (an editor replaces its buffer with it)."""
     from .io import InputError, read_stream
-    from .settings import ConfigError
+    from .core.config import ConfigError
 
     stderr = sys.stderr
     name = options.stdin_filename or "-"

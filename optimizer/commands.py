@@ -12,6 +12,8 @@ from typing import Annotated, Optional
 import typer
 
 from .cli import FormatOptions, run_format
+from .core.config import CacheStrategy
+from .core.selectors import split_selectors
 
 
 class Color(str, Enum):
@@ -20,17 +22,8 @@ class Color(str, Enum):
     never = "never"
 
 
-class CacheStrategy(str, Enum):
-    cleanup = "cleanup"
-    mounts = "mounts"
-
-
 format_app = typer.Typer(add_completion=False, rich_markup_mode=None)
 tools_app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_help=True)
-
-
-def _split(values: Optional[list[str]]) -> list[str]:
-    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
 
 
 @format_app.command(
@@ -76,8 +69,8 @@ def format_command(
         check=check,
         color=color.value,
         stdin_filename=stdin_filename,
-        select=_split(select),
-        ignore=_split(ignore),
+        select=split_selectors(select),
+        ignore=split_selectors(ignore),
         unsafe_fixes=unsafe_fixes,
         show_fixes=show_fixes,
         context=context,

@@ -1,7 +1,8 @@
-"""The rule catalogue the engine loads rules from lazily (optimizer/rules/catalogue.py).
+"""The rule catalogue the engine loads rules from lazily (optimizer/rules/_catalogue.py, generated).
 
-Two things must never drift: the catalogue and the registered rule classes agree (codes, names,
-modules, defaults, every rule listed), and every trigger is *sound* — a rule whose trigger is false
+Two things must never drift: the generated catalogue and README table are what the rules' own
+declarations give (codes, names, modules, phases, defaults, triggers, every rule listed), and every
+trigger is *sound* — a rule whose trigger is false
 for a text finds nothing there. Soundness is checked on every corpus file and every fixture, in both
 cache strategies, with unsafe fixes, on the input and on every intermediate text of the fix loop
 (the engine evaluates the triggers again each round), and the lazy engine must give exactly what
@@ -10,7 +11,7 @@ the engine gives with every rule loaded.
 
 from __future__ import annotations
 
-import pkgutil
+import dataclasses
 import subprocess
 import sys
 import textwrap
@@ -20,13 +21,13 @@ import pytest
 from fixture_cases import cases
 from oracle import CORPUS, corpus_files
 
-import optimizer.rules as rules_package
 from optimizer.engine import fix_text, selected_rules
 from optimizer.engine.edits import apply_edits, select_non_overlapping
 from optimizer.engine.runner import check, wanted
-from optimizer.rules.base import Context, all_rules, known_selector, matches
-from optimizer.rules.catalogue import CATALOGUE, Probe, shell_words
-from optimizer.settings import Settings
+from optimizer.rules.base import FAMILIES, Facts, all_rules, known_selector, matches, rule_modules
+from optimizer.rules._catalogue import CATALOGUE
+from optimizer.rules.triggers import Probe, shell_words
+from optimizer.core.config import Settings
 from optimizer.syntax import parse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -53,8 +54,23 @@ def test_entry_matches_its_class(entry):
 
 
 def test_every_rule_module_is_in_the_catalogue():
-    public = {m.name for m in pkgutil.iter_modules(rules_package.__path__) if not m.name.startswith("_")}
-    assert public - {"base", "catalogue"} == {entry.module for entry in CATALOGUE}
+    assert set(rule_modules()) == {entry.module for entry in CATALOGUE}
+
+
+def test_generated_catalogue_and_readme_table_are_current():
+    from optimizer.rules.catalogue import stale
+
+    assert not stale(), "run `python -m optimizer.rules.catalogue --write`"
+
+
+@pytest.mark.parametrize("code", sorted(SHIPPED))
+def test_rule_is_declared_in_one_place_and_named_after_itself(code):
+    rule = SHIPPED[code]
+    family = FAMILIES[code[:3]]
+    assert rule.__module__ == f"optimizer.rules.{family}.{rule.name.replace('-', '_')}"
+    for attribute in ("code", "name", "summary", "safety", "phase", "trigger"):
+        assert attribute in vars(rule), f"{code} must declare {attribute} itself"
+    assert rule.summary and not rule.summary.endswith(".")
 
 
 @pytest.mark.parametrize(
@@ -69,36 +85,32 @@ def test_selection_by_entry_is_selection_by_class(selector):
     assert known_selector(selector) == any(matches(rule, selector) for rule in SHIPPED.values())
 
 
-# What each trigger's names must cover: managers (or families) as optimizer.shell.managers names them.
-_READS = {
-    "DO301": ("family", {"apt"}),
-    "DO302": ("family", {"apt"}),
-    "DO303": ("family", {"apt"}),
-    "DO304": ("family", {"apt", "rpm", "zypper"}),
-    "DO305": ("family", {"apk"}),
-    "DO306": ("family", {"rpm", "zypper"}),
-    "DO307": ("manager", {"pip"}),
-    "DO308": ("manager", {"npm", "yarn"}),
-    "DO309": ("manager", {"gem"}),
-    "DO310": ("family", {"conda"}),
-    "DO311": ("manager", {"composer"}),
-    "DO312": ("manager", {"go", "mvn"}),
-}
-
-
 def _do401_managers() -> set[str]:
-    from optimizer.rules._copy_installs_other import HANDLERS
+    from optimizer.rules.caching._installs_other import HANDLERS
 
     return {"npm", "yarn", "pnpm", "pip", "uv", *HANDLERS}  # _copy_installs._manager's own handlers
 
 
-@pytest.mark.parametrize("code", [*_READS, "DO401"])
+def _reads(code: str) -> tuple[str, set[str]]:
+    """What a trigger declares it must cover: ("family" | "manager", names)."""
+    trigger = next(entry for entry in CATALOGUE if entry.code == code).trigger
+    if getattr(trigger, "families", ()):
+        return "family", set(trigger.families)
+    if getattr(trigger, "managers", ()):
+        return "manager", set(trigger.managers)
+    return "manager", _do401_managers()
+
+
+_COVERING = [e.code for e in CATALOGUE if getattr(e.trigger, "families", ()) or getattr(e.trigger, "managers", ())]
+
+
+@pytest.mark.parametrize("code", [*_COVERING, "DO401"])
 def test_trigger_names_cover_every_spelling_the_shell_model_knows(code):
     """A manager spelling added to the shell model's tables must reach the triggers too."""
     from optimizer.shell.managers import _NAMES, FAMILIES
 
     needles = next(entry for entry in CATALOGUE if entry.code == code).trigger.needles
-    kind, reads = _READS.get(code, ("manager", _do401_managers()))
+    kind, reads = _reads(code)
     spellings = [
         name
         for name, manager in _NAMES.items()
@@ -124,7 +136,7 @@ def _rounds(text: str, settings: Settings, where: dict) -> list[str]:
         tree = parse(texts[-1])
         if tree.errors:
             break
-        findings = check(tree, texts[-1], settings, rules, **where)
+        findings = check(Facts(tree, texts[-1], settings, **where), rules)
         chosen = select_non_overlapping([f for f in findings if wanted(f, settings)])
         if not chosen:
             break
@@ -142,8 +154,8 @@ def _assert_sound(text: str, settings: Settings, where: dict) -> None:
             if entry.trigger(probe):
                 continue
             # Also with the rule selected alone: DO402 and the cleanup rules ask whether others are on.
-            for variant in (settings, settings.merged(select=(entry.code,))):
-                ctx = Context(tree=tree, text=current, settings=variant, **where)
+            for variant in (settings, dataclasses.replace(settings, select=(entry.code,))):
+                ctx = Facts(tree=tree, text=current, settings=variant, **where)
                 found = list(SHIPPED[entry.code]().check(ctx))
                 assert not found, (
                     f"{entry.code}'s trigger is false, yet it finds: {[f.message for f in found]}\n"
@@ -244,8 +256,8 @@ _LOADED = textwrap.dedent(
         main(sys.argv[1:])
     except SystemExit as exit:
         code = exit.code
-    names = sorted(m.rsplit(".", 1)[1] for m in sys.modules if m.startswith("optimizer.rules."))
-    print(code, " ".join(n for n in names if not n.startswith("_") and n not in ("base", "catalogue")))
+    names = sorted(m.rsplit(".", 1)[1] for m in sys.modules if m.count(".") == 3 and m.startswith("optimizer.rules."))
+    print(code, " ".join(n for n in names if not n.startswith("_")))
     """
 )
 

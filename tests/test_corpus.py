@@ -11,7 +11,7 @@ from oracle import CORPUS, corpus_files, negative_files, oracle_rows, ours_as_or
 
 from optimizer.engine import fix_text
 from optimizer.engine.oracle import buildkit_error
-from optimizer.settings import Settings
+from optimizer.core.config import Settings
 from optimizer.syntax import parse
 
 FILES = corpus_files()

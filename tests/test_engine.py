@@ -8,8 +8,8 @@ import pytest
 
 from optimizer.engine import fix_text
 from optimizer.engine.edits import apply_edits, select_non_overlapping
-from optimizer.rules.base import DOC_SECTIONS, Applicability, Context, Edit, Finding, Fix, Rule, all_rules, matches
-from optimizer.settings import Settings
+from optimizer.rules.base import DOC_SECTIONS, Applicability, Facts, Edit, Finding, Fix, Rule, all_rules, matches
+from optimizer.core.config import Settings
 from optimizer.syntax import ParseError
 
 
@@ -21,7 +21,7 @@ class Rewrite(Rule):
     def __init__(self, old: str, new: str, safety: Applicability = Applicability.SAFE, code: str = "DO901"):
         self.old, self.new, self.safety, self.code = old, new, safety, code
 
-    def check(self, ctx: Context) -> Iterator[Finding]:
+    def check(self, ctx: Facts) -> Iterator[Finding]:
         for ins in ctx.tree.instructions:
             start = ctx.text.find(self.old, ins.start, ins.end)
             if ins.name == "RUN" and start >= 0:
@@ -31,7 +31,7 @@ class Rewrite(Rule):
 class Breaker(Rule):
     code, name, summary, safety = "DO902", "test-breaker", "test", Applicability.SAFE
 
-    def check(self, ctx: Context) -> Iterator[Finding]:
+    def check(self, ctx: Facts) -> Iterator[Finding]:
         ins = ctx.tree.instructions[-1]
         if "ok" in ins.args:
             yield self.finding(ctx, ins, "unterminated heredoc", [Edit.insert(ins.end, "RUN <<EOF\n")])

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 
 from optimizer.cli import _process
 from optimizer.engine import fix_text
-from optimizer.settings import Settings
+from optimizer.core.config import Settings
 from optimizer.syntax import KNOWN_INSTRUCTIONS, ParseError, parse
 
 SCALE = float(os.environ.get("DOCKOPT_HYPOTHESIS_SCALE", "1"))

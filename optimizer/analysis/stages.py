@@ -34,6 +34,13 @@ class StageGraph:
             return int(ref)
         return None
 
+    def lineage(self, stage: int) -> list[int]:
+        """The stage and the stages it is built FROM, nearest first."""
+        chain = [stage]
+        while (parent := self.parents.get(chain[-1])) is not None and parent not in chain:
+            chain.append(parent)
+        return chain
+
     @property
     def final(self) -> Stage | None:
         return self.tree.stages[-1] if self.tree.stages else None

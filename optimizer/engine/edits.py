@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_right, insort
 
-from ..rules.base import Edit, Finding
+from ..core.findings import Edit, Finding
 
 
 def select_non_overlapping(findings: list[Finding]) -> list[Finding]:

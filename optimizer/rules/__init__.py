@@ -1,6 +1,11 @@
-"""One module per rule. Importing a module registers its rule; ``all_rules()`` imports them all.
+"""The rules, one subpackage per family, one module per rule, the family's helpers inside it.
 
-The engine imports a rule only when it can fire, from the entries in ``catalogue.py``: a new rule
-needs an entry there too (tests/test_catalogue.py fails until it has one, or if its trigger can
-miss a finding).
+- ``style`` (DO1xx), ``layers`` (DO2xx), ``packages`` (DO3xx), ``caching`` (DO4xx: COPY order),
+  ``stages`` (DO5xx), ``context`` (DO6xx: the build context);
+- ``base``: what a rule declares (``Rule``) and the registry; ``triggers``: cheap necessary conditions;
+- ``catalogue``: generates ``_catalogue.py`` (what the engine selects from without importing rules)
+  and the README's rule table from the declarations.
+
+Importing a rule module registers its rule; ``all_rules()`` imports them all. Rules read facts from
+``optimizer.analysis.facts.Facts`` and never import the engine or each other.
 """

@@ -1,123 +1,76 @@
-"""What a rule is: a code, a name, a summary, its docs, and a check that yields findings.
+"""What a rule is: one declaration (code, name, summary, safety, default, phase, trigger, removes),
+its documentation (the module docstring) and a check that yields findings.
 
 A rule never edits text. It returns findings; a finding may carry a Fix (text edits plus an
 applicability), and the engine decides which fixes to apply, applies them, re-parses and loops.
+The class attributes are the single source of a rule's metadata: the lazy-loading catalogue
+(``_catalogue.py``) and the README's rule table are generated from them (``python -m
+optimizer.rules.catalogue --write``; a test fails when either is stale).
 """
 
 from __future__ import annotations
 
 import enum
 import re
-from bisect import bisect_right
 from collections.abc import Iterator
-from dataclasses import dataclass
-from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
+from ..analysis.facts import Facts
+from ..core.findings import Applicability, Edit, Finding, Fix
+from ..core.selectors import matches
+
 if TYPE_CHECKING:
-    from ..settings import Settings
-    from ..syntax import Dockerfile, Instruction
-    from .catalogue import Entry
+    from ..syntax import Instruction
+    from .triggers import Trigger
 
 DOC_SECTIONS = ("What it does", "Why", "Example", "Fix safety", "References")
 CODE_RE = re.compile(r"^DO\d{3}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+FAMILIES = {  # code prefix -> subpackage of optimizer.rules
+    "DO1": "style",
+    "DO2": "layers",
+    "DO3": "packages",
+    "DO4": "caching",
+    "DO5": "stages",
+    "DO6": "context",
+}
 
 
-class Applicability(enum.Enum):
-    """How sure a fix is to keep the image's behaviour (ruff's Applicability)."""
+class Phase(enum.IntEnum):
+    """When a rule's fixes are applied. The engine runs the phases in this order, each to a fixpoint,
+    and starts over until a whole pass changes nothing. A rule that must see another rule's result
+    (or must not compete with it) sits in a later phase; rules never ask about each other."""
 
-    SAFE = "safe"  # applied by default
-    UNSAFE = "unsafe"  # may change behaviour; needs --unsafe-fixes
-    DISPLAY_ONLY = "display-only"  # shown, never applied
-
-    @property
-    def rank(self) -> int:
-        return {"safe": 0, "unsafe": 1, "display-only": 2}[self.value]
-
-
-@dataclass(frozen=True, order=True)
-class Edit:
-    """Replace ``text[start:end]`` with ``replacement``; offsets index the text the rule saw."""
-
-    start: int
-    end: int
-    replacement: str
-
-    @classmethod
-    def insert(cls, at: int, text: str) -> Edit:
-        return cls(at, at, text)
-
-    @classmethod
-    def delete(cls, start: int, end: int) -> Edit:
-        return cls(start, end, "")
-
-
-@dataclass(frozen=True)
-class Fix:
-    edits: tuple[Edit, ...]
-    applicability: Applicability = Applicability.SAFE
-
-    @property
-    def span(self) -> tuple[int, int]:
-        return min(e.start for e in self.edits), max(e.end for e in self.edits)
-
-
-@dataclass(frozen=True)
-class Finding:
-    code: str
-    name: str
-    message: str  # one line: what is wrong and what the fix does
-    line: int
-    column: int
-    anchors: tuple[int, ...]  # first lines of the instructions it concerns (pragmas look here)
-    fix: Fix | None = None
-
-    @property
-    def applicability(self) -> Applicability:
-        return self.fix.applicability if self.fix else Applicability.DISPLAY_ONLY
-
-
-@dataclass(frozen=True)
-class Context:
-    """What a rule may look at: the tree, its text, where it came from, and the settings."""
-
-    tree: Dockerfile
-    text: str
-    settings: Settings
-    path: Path | None = None  # the Dockerfile's path (None for stdin without --stdin-filename)
-    context_dir: Path | None = None  # the build context, when known
-
-    @cached_property
-    def _line_starts(self) -> list[int]:
-        return [0, *(match.end() for match in re.finditer("\n", self.text))]
-
-    def position(self, offset: int) -> tuple[int, int]:
-        """1-based (line, column) of a text offset, counted the way editors count."""
-        line = bisect_right(self._line_starts, offset)
-        column = offset - self._line_starts[line - 1] + 1
-        if line == 1 and self.tree.bom:
-            column -= len(self.tree.bom)
-        return line, column
+    COPY_ORDER = 1  # DO401: split a source copy around the dependency install
+    MOVES = 2  # DO402, DO302: move an instruction (a whole-context copy, a lone apt-get update)
+    LAYERS = 3  # DO201, DO313: join RUNs (cleanups land in the layer that made the mess)
+    PACKAGES = 4  # DO3xx: package-manager flags, cleanups and cache mounts in single RUNs
+    STYLE = 5  # DO1xx: keywords and ADD→COPY, which no other rule looks at
 
 
 class Rule:
     """Subclass, set the class attributes, implement ``check``, decorate with ``@register``.
 
-    The module docstring is the rule's documentation and must have the sections in DOC_SECTIONS.
+    The module docstring is the rule's documentation and must have the sections in DOC_SECTIONS;
+    the module is named after the rule (``merge-runs`` → ``layers/merge_runs.py``).
     """
 
     code: ClassVar[str]
     name: ClassVar[str]
     summary: ClassVar[str]
     safety: ClassVar[Applicability]  # the usual applicability; a finding may differ
+    # How safety varies, for the rule table (e.g. "unsafe when scripts are involved"); "" = ``safety``.
+    safety_note: ClassVar[str] = ""
     default_enabled: ClassVar[bool] = True
+    phase: ClassVar[Phase] = Phase.STYLE  # shipped rules declare theirs (a test checks)
+    # A cheap necessary condition over the parsed tree and settings (see ``triggers.py``): when false
+    # the rule would find nothing, so the engine need not even import it.
+    trigger: ClassVar[Trigger | None] = None
     # Paths (globs) this rule's fixes may remove from the final image, e.g. package caches.
     # `dockopt verify` allows differences there and attributes them to the rule.
     removes: ClassVar[tuple[str, ...]] = ()
 
-    def check(self, ctx: Context) -> Iterator[Finding]:
+    def check(self, ctx: Facts) -> Iterator[Finding]:
         raise NotImplementedError
 
     @classmethod
@@ -128,7 +81,7 @@ class Rule:
 
     def finding(
         self,
-        ctx: Context,
+        ctx: Facts,
         instruction: Instruction,
         message: str,
         edits: list[Edit] | tuple[Edit, ...] = (),
@@ -163,7 +116,7 @@ _REGISTRY = _Registry()
 
 
 def register(cls: type[Rule]) -> type[Rule]:
-    """Class decorator: adds the rule to the catalogue (pyupgrade-style self-registration)."""
+    """Class decorator: adds the rule to the registry (pyupgrade-style self-registration)."""
     if not CODE_RE.match(cls.code):
         raise ValueError(f"bad rule code {cls.code!r}")
     if not NAME_RE.match(cls.name):
@@ -180,38 +133,44 @@ def registered() -> dict[str, type[Rule]]:
     return dict(_REGISTRY.rules)
 
 
+def rule_modules() -> list[str]:
+    """Every shipped rule module, as ``family.module`` under ``optimizer.rules`` (found on disk)."""
+    import pkgutil
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    found = []
+    for family in sorted(set(FAMILIES.values())):
+        for module in pkgutil.iter_modules([str(here / family)]):
+            if not module.name.startswith("_"):
+                found.append(f"{family}.{module.name}")
+    return found
+
+
 def all_rules() -> list[type[Rule]]:
     """Every rule, by code. Importing the rule modules is what registers them.
 
-    The engine does not call this on its common path: it selects from ``catalogue.CATALOGUE`` and
+    The engine does not call this on its common path: it selects from the generated catalogue and
     imports only the modules whose rules can fire (see ``optimizer/rules/catalogue.py``).
     """
     if not _REGISTRY.loaded:
         import importlib
-        import pkgutil
 
-        from .. import rules as package
-
-        for module in pkgutil.iter_modules(package.__path__):
-            if not module.name.startswith("_") and module.name not in ("base", "catalogue"):
-                importlib.import_module(f"{package.__name__}.{module.name}")
+        for module in rule_modules():
+            importlib.import_module(f"{__package__}.{module}")
         _REGISTRY.loaded = True
     return [_REGISTRY.rules[code] for code in sorted(_REGISTRY.rules)]
-
-
-def matches(rule: type[Rule] | Finding | Entry, selector: str) -> bool:
-    """``ALL``, a code (``DO102``), a code prefix (``DO1``) or a rule name (``add-to-copy``)."""
-    selector = selector.strip()
-    if selector.upper() == "ALL":
-        return True
-    if selector.upper().startswith("DO"):
-        return rule.code.startswith(selector.upper())
-    return rule.name == selector.lower()
 
 
 def known_selector(selector: str) -> bool:
     """A selector that names at least one rule: a shipped one (from the catalogue, without importing
     any rule module) or one registered at run time."""
-    from .catalogue import CATALOGUE
+    from ._catalogue import CATALOGUE
 
     return any(matches(rule, selector) for rule in (*CATALOGUE, *registered().values()))
+
+
+__all__ = [
+    "DOC_SECTIONS", "Applicability", "Edit", "Facts", "Finding", "Fix", "Phase", "Rule",
+    "all_rules", "known_selector", "matches", "register", "registered", "rule_modules",
+]  # fmt: skip

@@ -1,208 +1,55 @@
-"""Every shipped rule by code, name and module, with a cheap trigger: the engine's lazy loading.
+"""The catalogue the engine selects from without importing rule modules, derived from the rules.
 
-Importing all rule modules (and the shell model, build-context analysis and COPY planner they
-import) costs more than the rest of a cold ``dockopt --check`` together. So the engine reads this
-static list instead: selection (``--select``/``--ignore``/config, by code, prefix, name or ``ALL``),
-selector validation and file pragmas work on the entries, and a rule module is imported only when
-its rule is selected and its *trigger* holds for the text of the current round.
+Every rule declares itself once, as class attributes (``base.Rule``). Importing all rule modules
+to read those declarations would cost more than the rest of a cold ``dockopt --check`` together, so
+the declarations are written out as source into ``_catalogue.py`` — code, name, module, phase,
+default and trigger per rule — and the README's rule table is generated from the same declarations.
 
-A trigger is a necessary condition, never a prediction: it must be true whenever the rule could
-produce any finding for that tree, text and settings (``tests/test_catalogue.py`` runs every rule
-whose trigger is false over the corpus and the fixtures, and requires no findings). Triggers look
-only at the parsed tree (the engine has it anyway) and the settings, and they stay coarse: a name
-anywhere in any RUN script, two RUNs in a stage. When in doubt, a trigger says yes.
+    python -m optimizer.rules.catalogue --write   # after adding or changing a rule
+    python -m optimizer.rules.catalogue --check   # what the tests run: exit 1 when anything is stale
 
-``all_rules()`` still imports every module (``dockopt rules``, ``explain``, tests); the tests keep
-this list and the registered classes in agreement.
+Nothing here is edited by hand: ``tests/test_catalogue.py`` fails when ``_catalogue.py`` or the
+README table differs from what the declarations give.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
+import inspect
+import sys
+from importlib import import_module
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .base import Phase
+
 if TYPE_CHECKING:
-    from ..settings import Settings
-    from ..syntax import Dockerfile, Instruction
+    from .base import Rule
+    from .triggers import Trigger
 
-
-class Probe:
-    """What triggers look at for one round: the tree and text the rules would see, and the settings."""
-
-    __slots__ = ("_scripts", "settings", "text", "tree")
-
-    def __init__(self, tree: Dockerfile, text: str, settings: Settings) -> None:
-        self.tree = tree
-        self.text = text
-        self.settings = settings
-        self._scripts: dict[int, str | None] = {}
-
-    def runs(self) -> list[Instruction]:
-        """RUN instructions, and ONBUILD instructions whose trigger is a RUN."""
-        return [ins for ins in self.tree.instructions if (ins.sub or ins).name == "RUN"]
-
-    def script(self, instruction: Instruction) -> str | None:
-        """The RUN's script as words without quoting (see ``shell_words``); None: it could spell anything."""
-        key = id(instruction)
-        if key not in self._scripts:
-            self._scripts[key] = shell_words(instruction.sub or instruction)
-        return self._scripts[key]
-
-    def mentions(self, instruction: Instruction, needles: Iterable[str]) -> bool:
-        """Any of ``needles`` (command names) may appear in this RUN's script."""
-        words = self.script(instruction)
-        return words is None or any(needle in words for needle in needles)
-
-    def any_run_mentions(self, *needles: str) -> bool:
-        return any(self.mentions(run, needles) for run in self.runs())
-
-
-# A backslash-newline (with the blanks after it), a backslash, a quote or a dollar sign: removing
-# them leaves every static word value the shell model can compute as a substring (``"apt-get"``,
-# ``apt\-get``, ``ap''t-get``, ``$"apt-get"``, ``apt-\<newline>get`` all read ``apt-get``).
-_QUOTING = re.compile(r"\\\r?\n[ \t]*|[\\'\"$]")
-
-
-def shell_words(run: Instruction) -> str | None:
-    """The text the shell model reads for a RUN — the command line plus the heredoc bodies, glued
-    the way BuildKit glues them — with quoting removed so that a name can be found by substring.
-
-    None when the script uses ANSI-C quoting (``$'\\x61pt-get'``): its escapes can spell any name.
-    The Dockerfile's own continuation lines, escape character and comment lines inside a
-    continuation are already gone: ``args`` is the logical line as BuildKit passes it on.
-    """
-    text = run.args + "".join(f"\n{doc.content}{doc.name}" for doc in run.heredocs)
-    if "$'" in text:
-        return None
-    return _QUOTING.sub("", text)
-
-
-# -- triggers ----------------------------------------------------------------------------------
-
-Trigger = Callable[[Probe], bool]
-
-_FROM_AS = re.compile(r"^\S+[ \t]+(as)[ \t]+\S", re.IGNORECASE)  # as in uppercase_keywords
-
-
-def _keyword_case(probe: Probe) -> bool:
-    """DO101: some keyword (or an ONBUILD trigger's, or FROM's ``AS``) is not in upper case."""
-    for instruction in probe.tree.instructions:
-        for part in (instruction, instruction.sub):
-            if part is not None and part.keyword != part.keyword.upper():
-                return True
-        if instruction.name == "FROM":
-            match = _FROM_AS.match(instruction.args)
-            if match and match.group(1) != "AS":
-                return True
-    return False
-
-
-def _has_add(probe: Probe) -> bool:
-    """DO102: an ADD (or ONBUILD ADD)."""
-    return any((instruction.sub or instruction).name == "ADD" for instruction in probe.tree.instructions)
-
-
-def _consecutive_runs(probe: Probe) -> bool:
-    """DO201: two RUNs of one stage with only comment and blank lines between them."""
-    from ..syntax import Blank, Comment, Instruction
-
-    previous = None
-    for node in probe.tree.nodes:
-        if isinstance(node, (Comment, Blank)):
-            continue
-        if isinstance(node, Instruction) and node.name == "RUN":
-            if previous is not None and previous.stage == node.stage:
-                return True
-            previous = node
-        else:
-            previous = None
-    return False
-
-
-def _mention(*needles: str) -> Trigger:
-    """A package-manager rule: one of these names appears in some RUN script.
-
-    The needles are substrings of every spelling the shell model recognises for the rule's managers
-    (``apt`` for apt-get and apt, ``dnf`` for dnf5 and microdnf); a test holds them to
-    ``optimizer.shell.managers``' tables.
-    """
-
-    def trigger(probe: Probe) -> bool:
-        return probe.any_run_mentions(*needles)
-
-    trigger.__doc__ = f"Some RUN script mentions {', '.join(needles)}."
-    trigger.needles = needles  # type: ignore[attr-defined]
-    return trigger
-
-
-_BUILD_TOOLS = ("go", "mvn")  # mvn covers mvnw and mvnd
-
-
-def _build_caches(probe: Probe) -> bool:
-    """DO312: only in the mounts strategy, and only for go and Maven."""
-    return probe.settings.cache_strategy == "mounts" and probe.any_run_mentions(*_BUILD_TOOLS)
-
-
-_build_caches.needles = _BUILD_TOOLS  # type: ignore[attr-defined]
-
-
-def _two_runs_in_a_stage(probe: Probe) -> bool:
-    """DO313: a RUN with an earlier RUN in its stage (the cleanup and the RUN that made the mess)."""
-    return any(sum(1 for item in stage.instructions if item.name == "RUN") > 1 for stage in probe.tree.stages)
-
-
-def _copies_then_runs(probe: Probe, needles: tuple[str, ...] | None = None) -> bool:
-    """A COPY/ADD of one source followed, later in its stage, by a RUN (mentioning ``needles``)."""
-    for stage in probe.tree.stages:
-        copied = False
-        for item in stage.instructions:
-            if item.name in ("COPY", "ADD") and len(item.value) == 2:
-                copied = True
-            elif copied and item.name == "RUN" and (needles is None or probe.mentions(item, needles)):
-                return True
-    return False
-
-
-# Every tool DO401 reads an install from (npm covers pnpm, pip covers pipenv, bundle covers bundler).
-_INSTALLERS = ("npm", "yarn", "pip", "uv", "poetry", "go", "mvn", "gradle", "bundle", "composer", "dotnet",
-               "cargo")  # fmt: skip
-
-
-def _source_copy_before_install(probe: Probe) -> bool:
-    """DO401: a COPY of one source, then a RUN in its stage that names a dependency installer."""
-    return _copies_then_runs(probe, _INSTALLERS)
-
-
-_source_copy_before_install.needles = _INSTALLERS  # type: ignore[attr-defined]
-
-
-def _source_copy_before_run(probe: Probe) -> bool:
-    """DO402: a COPY of one source, then a RUN in its stage it might move below."""
-    return _copies_then_runs(probe)
-
-
-# -- the catalogue -----------------------------------------------------------------------------
+HERE = Path(__file__).resolve().parent
+GENERATED = HERE / "_catalogue.py"
+README = HERE.parent.parent / "README.md"
+TABLE_START = "<!-- rules-table: generated by `python -m optimizer.rules.catalogue --write` -->"
+TABLE_END = "<!-- /rules-table -->"
 
 
 class Entry:
-    """One rule as the engine selects it: enough for ``matches``/``Settings.enabled`` and to load it."""
+    """One rule as the engine selects it: enough for selection, pragmas and triggers, and to load it."""
 
-    __slots__ = ("code", "default_enabled", "module", "name", "trigger")
+    __slots__ = ("code", "default_enabled", "module", "name", "phase", "trigger")
 
     def __init__(
-        self, code: str, name: str, module: str, trigger: Trigger, default_enabled: bool = True
+        self, code: str, name: str, module: str, phase: Phase, trigger: Trigger | None, default_enabled: bool = True
     ) -> None:
         self.code = code
         self.name = name
-        self.module = module  # under optimizer.rules
+        self.module = module  # under optimizer.rules, e.g. "packages.pip_no_cache_dir"
+        self.phase = phase
         self.trigger = trigger
         self.default_enabled = default_enabled
 
-    def load(self):
+    def load(self) -> type[Rule]:
         """The rule class (importing its module registers it)."""
-        from importlib import import_module
-
         from .base import registered
 
         import_module(f"{__package__}.{self.module}")
@@ -212,23 +59,90 @@ class Entry:
         return f"Entry({self.code} {self.name})"
 
 
-CATALOGUE: tuple[Entry, ...] = (
-    Entry("DO101", "uppercase-keywords", "uppercase_keywords", _keyword_case),
-    Entry("DO102", "add-to-copy", "add_to_copy", _has_add),
-    Entry("DO201", "merge-runs", "merge_runs", _consecutive_runs),
-    Entry("DO301", "apt-lists-cleanup", "apt_lists_cleanup", _mention("apt")),
-    Entry("DO302", "apt-update-alone", "apt_update_alone", _mention("apt")),
-    Entry("DO303", "apt-no-install-recommends", "apt_no_install_recommends", _mention("apt")),
-    Entry("DO304", "assume-yes", "assume_yes", _mention("apt", "yum", "dnf", "zypper")),
-    Entry("DO305", "apk-no-cache", "apk_no_cache", _mention("apk")),
-    Entry("DO306", "rpm-clean-all", "rpm_clean_all", _mention("yum", "dnf", "zypper")),
-    Entry("DO307", "pip-no-cache-dir", "pip_no_cache_dir", _mention("pip")),
-    Entry("DO308", "node-cache-clean", "node_cache_clean", _mention("npm", "yarn")),
-    Entry("DO309", "gem-no-document", "gem_no_document", _mention("gem")),
-    Entry("DO310", "conda-clean", "conda_clean", _mention("conda", "mamba")),
-    Entry("DO311", "composer-clear-cache", "composer_clear_cache", _mention("composer")),
-    Entry("DO312", "build-cache-mounts", "build_cache_mounts", _build_caches),
-    Entry("DO313", "cleanup-in-wrong-layer", "cleanup_wrong_layer", _two_runs_in_a_stage),
-    Entry("DO401", "copy-manifests-first", "copy_reorder", _source_copy_before_install),
-    Entry("DO402", "copy-source-later", "copy_source_later", _source_copy_before_run),
-)
+def _trigger_source(trigger: Trigger | None) -> str:
+    if trigger is None:
+        return "None"
+    if inspect.isfunction(trigger):
+        return trigger.__name__
+    return repr(trigger)
+
+
+def generate_catalogue() -> str:
+    """The text of ``_catalogue.py`` for the rules as they are declared now."""
+    from . import triggers
+    from .base import all_rules
+
+    rules = [rule for rule in all_rules() if rule.__module__.startswith(f"{__package__}.")]
+    names = sorted({_trigger_source(r.trigger).split("(")[0] for r in rules} - {"None"})
+    for name in names:
+        if not hasattr(triggers, name):
+            raise SystemExit(f"trigger {name} is not defined in optimizer/rules/triggers.py")
+    lines = [
+        '"""Generated by `python -m optimizer.rules.catalogue --write` from the rules\' declarations. Do not edit."""',
+        "",
+        "from .base import Phase",
+        "from .catalogue import Entry",
+        f"from .triggers import {', '.join(names)}",
+        "",
+        "CATALOGUE: tuple[Entry, ...] = (",
+    ]
+    for rule in rules:
+        module = rule.__module__.removeprefix(f"{__package__}.")
+        default = "" if rule.default_enabled else ", default_enabled=False"
+        lines.append(
+            f'    Entry("{rule.code}", "{rule.name}", "{module}", Phase.{rule.phase.name}, '
+            f"{_trigger_source(rule.trigger)}{default}),"
+        )
+    lines.append(")")
+    return "\n".join(lines) + "\n"
+
+
+def generate_table() -> str:
+    """The README's rule table, between its markers."""
+    from .base import all_rules
+
+    rows = [TABLE_START, "", "| code | name | fix | what |", "|---|---|---|---|"]
+    for rule in all_rules():
+        if not rule.__module__.startswith(f"{__package__}."):
+            continue
+        fix = rule.safety_note or rule.safety.value
+        rows.append(f"| {rule.code} | {rule.name} | {fix} | {rule.summary} |")
+    rows += ["", TABLE_END]
+    return "\n".join(rows)
+
+
+def readme_with_table(readme: str) -> str:
+    start, end = readme.find(TABLE_START), readme.find(TABLE_END)
+    if start < 0 or end < 0:
+        raise SystemExit(f"README.md has no rule-table markers ({TABLE_START} … {TABLE_END})")
+    return readme[:start] + generate_table() + readme[end + len(TABLE_END) :]
+
+
+def stale() -> list[str]:
+    """The generated files that differ from what the declarations give."""
+    found = []
+    if not GENERATED.exists() or GENERATED.read_text(encoding="utf-8") != generate_catalogue():
+        found.append(str(GENERATED))
+    if README.exists():
+        text = README.read_text(encoding="utf-8")
+        if readme_with_table(text) != text:
+            found.append(str(README))
+    return found
+
+
+def main(argv: list[str]) -> int:
+    if argv == ["--write"]:
+        GENERATED.write_text(generate_catalogue(), encoding="utf-8")
+        if README.exists():
+            README.write_text(readme_with_table(README.read_text(encoding="utf-8")), encoding="utf-8")
+        return 0
+    if argv == ["--check"]:
+        for path in stale():
+            print(f"{path} is stale: run `python -m optimizer.rules.catalogue --write`", file=sys.stderr)
+        return 1 if stale() else 0
+    print("usage: python -m optimizer.rules.catalogue --write | --check", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

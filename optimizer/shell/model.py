@@ -26,6 +26,9 @@ FUNCTION = "function"  # a function body: runs only when called
 SUBSTITUTION = "substitution"  # $( … ), ` … `, <( … ), >( … )
 CONDITIONAL_CONTEXTS = frozenset({IF, LOOP, CASE, FUNCTION})
 SAME_SHELL_CONTEXTS = frozenset({GROUP, IF, LOOP, CASE})
+# Where a command may not run whenever the script gets that far, or runs only for its output: rules
+# that edit a command leave it alone there.
+GUARDED_CONTEXTS = CONDITIONAL_CONTEXTS | {SUBSTITUTION}
 
 
 @dataclass(frozen=True, eq=False)

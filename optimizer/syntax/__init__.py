@@ -1,10 +1,11 @@
 """Lossless Dockerfile syntax: ``parse(text)`` gives a tree whose ``print()`` is ``text`` again."""
 
 from .errors import ParseError
-from .nodes import Blank, Comment, Directive, Dockerfile, Flag, Heredoc, Instruction, Node, SourceMap, Stage
+from .nodes import FROM_AS, Blank, Comment, Directive, Dockerfile, Flag, Heredoc, Instruction, Node, SourceMap, Stage
 from .parser import KNOWN_INSTRUCTIONS, parse
 
 __all__ = [
+    "FROM_AS",
     "KNOWN_INSTRUCTIONS",
     "Blank",
     "Comment",

@@ -11,10 +11,14 @@ Offsets (``start``/``end``) index the decoded text (``str`` positions, BOM inclu
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from .errors import ParseError
+
+# FROM's ``AS name``: BuildKit reads the keyword in any case (its FromAsCasing check wants one case).
+FROM_AS = re.compile(r"^\S+[ \t]+(as)[ \t]+\S", re.IGNORECASE)
 
 
 @dataclass(eq=False)

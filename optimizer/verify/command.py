@@ -14,6 +14,8 @@ from typing import Annotated, Optional, TextIO
 
 import typer
 
+from optimizer.core.config import CacheStrategy
+
 HELP = (
     "Build the original and the rewritten Dockerfile with your Docker engine, check that both images "
     "have the same files and config (apart from what the applied rules declare they remove), and "
@@ -44,10 +46,6 @@ def parse_build_args(values: Sequence[str], environ: dict[str, str] | None = Non
     return out
 
 
-def _split(values: Sequence[str] | None) -> list[str]:
-    return [part.strip() for value in values or [] for part in value.split(",") if part.strip()]
-
-
 def run_verify(
     dockerfile: str,
     *,
@@ -57,6 +55,7 @@ def run_verify(
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     unsafe_fixes: bool = False,
+    cache_strategy: str | None = None,
     offline: bool = False,
     fmt: str = "text",
     runs: int = 1,
@@ -65,7 +64,7 @@ def run_verify(
     stderr: TextIO | None = None,
 ) -> int:
     """Run the command; returns the exit code. Errors go to stderr as one line (plus build details)."""
-    from optimizer.settings import ConfigError
+    from optimizer.core.config import ConfigError
 
     from .report import render, render_text
     from .run import verify
@@ -73,7 +72,7 @@ def run_verify(
     out, err = stdout or sys.stdout, stderr or sys.stderr
     try:
         args = parse_build_args(build_args)
-        settings = _settings(dockerfile, select, ignore, unsafe_fixes)
+        settings = _settings(dockerfile, select, ignore, unsafe_fixes, cache_strategy)
     except ConfigError as exc:  # already "error: ..." or "path: ..."
         err.write(f"{exc}\n")
         return 2
@@ -108,10 +107,14 @@ def run_verify(
     return report.exit_code
 
 
-def _settings(dockerfile: str, select: Sequence[str], ignore: Sequence[str], unsafe_fixes: bool):
+def _settings(
+    dockerfile: str, select: Sequence[str], ignore: Sequence[str], unsafe_fixes: bool, cache_strategy: str | None
+):
+    from optimizer.core.selectors import split_selectors
+
     from .run import load_settings
 
-    return load_settings(dockerfile, _split(select), _split(ignore), unsafe_fixes)
+    return load_settings(dockerfile, split_selectors(select), split_selectors(ignore), unsafe_fixes, cache_strategy)
 
 
 def _isatty(stream: TextIO) -> bool:
@@ -146,6 +149,14 @@ def verify_command(
     unsafe_fixes: Annotated[
         bool, typer.Option("--unsafe-fixes", help="Also apply fixes that may change behaviour.")
     ] = False,
+    cache_strategy: Annotated[
+        Optional[CacheStrategy],
+        typer.Option(
+            "--cache-strategy",
+            help="Package caches: 'cleanup' removes them in the installing RUN (default), "
+            "'mounts' keeps them in BuildKit cache mounts.",
+        ),
+    ] = None,
     offline: Annotated[
         bool,
         typer.Option(
@@ -171,6 +182,7 @@ def verify_command(
         select=select or [],
         ignore=ignore or [],
         unsafe_fixes=unsafe_fixes,
+        cache_strategy=cache_strategy.value if cache_strategy else None,
         offline=offline,
         fmt=output_format.value,
         runs=runs,

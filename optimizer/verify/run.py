@@ -20,7 +20,7 @@ from .problems import Problem, build_text, original_failed, reason, rewrite_fail
 
 if TYPE_CHECKING:
     from optimizer.rules.base import Rule
-    from optimizer.settings import Settings
+    from optimizer.core.config import Settings
 
     from .compare import Comparison
 
@@ -84,27 +84,22 @@ def load_settings(
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     unsafe_fixes: bool = False,
+    cache_strategy: str | None = None,
 ) -> Settings:
     """The settings the main command would use for this file: nearest config file, then the options.
 
-    Raises ``optimizer.settings.ConfigError`` (one line) for a broken config or an unknown selector.
+    Raises ``optimizer.core.config.ConfigError`` (one line) for a broken config or an unknown selector.
     """
+    from optimizer.core.config import CacheStrategy, Overrides, resolve_settings
     from optimizer.rules.base import known_selector
-    from optimizer.settings import ConfigError, Settings, find_config, load_config
 
-    for selector in (*select, *ignore):
-        if not known_selector(selector):
-            raise ConfigError(f"error: unknown rule selector '{selector}' (see `dockopt rules`)")
-    config = find_config(Path(dockerfile_path).parent)
-    settings = load_config(config) if config else Settings()
-    for selector in (*settings.select, *settings.ignore):
-        if not known_selector(selector):
-            raise ConfigError(f"{config}: unknown rule selector '{selector}' (see `dockopt rules`)")
-    return settings.merged(
-        select=tuple(select) or None,
-        ignore=tuple(ignore) or None,
+    overrides = Overrides(
+        select=tuple(select),
+        ignore=tuple(ignore),
         unsafe_fixes=True if unsafe_fixes else None,
+        cache_strategy=CacheStrategy(cache_strategy) if cache_strategy else None,
     )
+    return resolve_settings(Path(dockerfile_path), overrides, known_selector)
 
 
 def verify(
@@ -121,7 +116,7 @@ def verify(
     progress: Progress | None = None,
 ) -> VerifyReport:
     """Verify one rewrite of ``dockerfile_path`` (see ``verify_variants``)."""
-    from optimizer.settings import Settings
+    from optimizer.core.config import Settings
 
     return verify_variants(
         dockerfile_path,

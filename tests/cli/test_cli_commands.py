@@ -31,7 +31,7 @@ def test_rules_lists_test_rules_with_their_safety(dockopt):
 
 @pytest.mark.parametrize("query", ["DO102", "do102", "add-to-copy", "ADD-TO-COPY"])
 def test_explain_by_code_or_name(dockopt, query):
-    from optimizer.rules.add_to_copy import AddToCopy
+    from optimizer.rules.style.add_to_copy import AddToCopy
 
     result = dockopt("explain", query)
     assert result.code == 0, result.stderr

@@ -9,7 +9,7 @@ def _conflict_checks(pairs: int, monkeypatch) -> int:
     """How many span comparisons choosing the fixes takes: a count, not a time, so load cannot
     make the test flaky (timings belong in bench/)."""
     from optimizer.engine import edits, fix_text
-    from optimizer.settings import Settings
+    from optimizer.core.config import Settings
 
     calls = 0
     original = edits._conflicts

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.engine import check, fix_text
+from optimizer.engine import findings as all_findings
+from optimizer.engine import fix_text
 from optimizer.rules.base import Applicability, all_rules
-from optimizer.settings import Settings
+from optimizer.core.config import Settings
 from optimizer.shell import parse_script
-from optimizer.syntax import parse
 
 PKG = json.dumps({"name": "app", "version": "1.0.0", "dependencies": {"express": "^4.19.2"}})
 LOCK = json.dumps({"name": "app", "lockfileVersion": 3, "packages": {}})
@@ -55,7 +55,7 @@ def findings(folder: Path, dockerfile: str, *, select=("DO401", "DO402"), contex
     settings = Settings(select=select)
     rules = [rule() for rule in all_rules() if settings.enabled(rule)]
     where = {"path": folder / "Dockerfile", "context_dir": folder if context else None}
-    return check(parse(dockerfile), dockerfile, settings, rules, **where)
+    return all_findings(dockerfile, settings, rules=rules, **where)
 
 
 NPM = 'FROM node:18-slim\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD ["node", "index.js"]\n'
@@ -303,10 +303,17 @@ def test_do402_is_unsafe_for_package_directories(tmp_path):
     assert not fix(tmp_path, root, {}, unsafe=True).changed  # apt reads /etc/apt, which the copy may replace
 
 
-def test_do402_defers_to_do401(tmp_path):
+def test_do402_runs_after_do401(tmp_path):
+    """The engine orders them (DO401's phase comes first): DO402 sees DO401's result, never competes."""
     text = "FROM node:18\nWORKDIR /app\nCOPY . .\nRUN apt-get install -y git\nRUN npm ci\n"
     _write(tmp_path, NODE)
-    assert [f.code for f in findings(tmp_path, text)] == ["DO401"]
+    expected = (
+        "FROM node:18\nWORKDIR /app\nRUN apt-get install -y git\nCOPY package.json package-lock.json ./\n"
+        "RUN npm ci\nCOPY . .\n"
+    )
+    assert fix(tmp_path, text, NODE).output == expected
+    outcome = fix_text(text, Settings(select=("DO401", "DO402")), path=tmp_path / "Dockerfile", context_dir=tmp_path)
+    assert [f.code for f in outcome.applied] == ["DO401"]
     assert [f.code for f in findings(tmp_path, text, select=("DO402",))] == ["DO402"]
 
 
@@ -325,8 +332,8 @@ def test_do402_keeps_comments_with_the_copy(tmp_path):
 
 
 def test_shell_judgement_of_file_commands():
-    from optimizer.rules._copy_paths import Where
-    from optimizer.rules._copy_shell import judge
+    from optimizer.rules.caching._paths import Where
+    from optimizer.rules.caching._shell import judge
 
     where = Where("/src", ("/src",))
 

@@ -21,10 +21,10 @@ from oracle import CORPUS
 from optimizer.analysis.scope import instruction_scopes
 from optimizer.engine import fix_text
 from optimizer.engine.oracle import buildkit_error
-from optimizer.rules._copy_plan import full_copy, walk
-from optimizer.rules.base import Context
-from optimizer.rules.copy_reorder import open_context, plan
-from optimizer.settings import Settings
+from optimizer.rules.caching._plan import full_copy, walk
+from optimizer.rules.base import Facts
+from optimizer.rules.caching.copy_manifests_first import plan
+from optimizer.core.config import Settings
 from optimizer.syntax import parse
 
 REAL = CORPUS / "real"
@@ -74,8 +74,8 @@ def test_outputs_reparse_and_are_stable(folder, settings):
 def _left_alone(folder, text) -> list[str]:
     """Why each source copy of a file that was not rewritten stays where it is."""
     tree = parse(text)
-    ctx = Context(tree=tree, text=text, settings=SAFE, path=folder / "Dockerfile", context_dir=folder)
-    context, _ = open_context(ctx)
+    ctx = Facts(tree=tree, text=text, settings=SAFE, path=folder / "Dockerfile", context_dir=folder)
+    context, _ = ctx.build_context()
     scopes = instruction_scopes(tree)
     answers = {a.copy.instruction: a for a in plan(ctx)}
     reasons = []

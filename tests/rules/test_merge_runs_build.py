@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from optimizer.engine import fix_text
-from optimizer.settings import Settings
+from optimizer.core.config import Settings
 from optimizer.verify.compare import compare_snapshots
 from optimizer.verify.engine import DockerCLI
 

@@ -10,9 +10,9 @@ from oracle import CORPUS, corpus_files
 
 from optimizer.engine import fix_text
 from optimizer.engine.oracle import buildkit_error
-from optimizer.rules.base import Context
-from optimizer.rules.merge_runs import consecutive_runs, groups, plans
-from optimizer.settings import Settings
+from optimizer.rules.base import Facts
+from optimizer.rules.layers.merge_runs import consecutive_runs, groups, plans
+from optimizer.core.config import Settings
 from optimizer.shell import run_analysis
 from optimizer.syntax import parse
 
@@ -51,7 +51,7 @@ def test_corpus_counts(capsys):
     for path in FILES:
         text = path.read_bytes().decode()
         tree = parse(text)
-        ctx = Context(tree=tree, text=text, settings=SETTINGS)
+        ctx = Facts(tree=tree, text=text, settings=SETTINGS)
         changed = False
         for runs in consecutive_runs(ctx):
             merged, kept_apart = groups(ctx, runs)

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.rules._merging import Declined, plan_merge
-from optimizer.rules.base import Context
-from optimizer.settings import Settings
+from optimizer.shell.join import NotJoined, plan_merge
+from optimizer.rules.base import Facts
+from optimizer.core.config import Settings
 from optimizer.syntax import parse
 
 CASES = [
@@ -76,15 +76,15 @@ DECLINED = [
 def test_unsafe_merges_are_declined(scripts, reason):
     text = "FROM scratch\n" + "".join(f"RUN {s}\n" for s in scripts)
     tree = parse(text)
-    plan = plan_merge(Context(tree=tree, text=text, settings=Settings()), tree.instructions[1:])
-    assert isinstance(plan, Declined) and plan.reason == reason
+    plan = plan_merge(Facts(tree=tree, text=text, settings=Settings()), tree.instructions[1:])
+    assert isinstance(plan, NotJoined) and plan.reason == reason
 
 
 def test_shell_with_errexit_joins_with_semicolon(tmp_path):
     text = 'FROM scratch\nSHELL ["/bin/sh", "-e", "-c"]\nRUN false; echo no > n\nRUN echo must-not-run > s\n'
     tree = parse(text)
-    plan = plan_merge(Context(tree=tree, text=text, settings=Settings()), tree.instructions[2:])
-    assert not isinstance(plan, Declined) and plan.script == "false; echo no > n; echo must-not-run > s"
+    plan = plan_merge(Facts(tree=tree, text=text, settings=Settings()), tree.instructions[2:])
+    assert not isinstance(plan, NotJoined) and plan.script == "false; echo no > n; echo must-not-run > s"
     proc = subprocess.run(["sh", "-e", "-c", plan.script], cwd=tmp_path, capture_output=True)
     assert proc.returncode != 0 and not list(tmp_path.iterdir())
 
@@ -94,9 +94,9 @@ def test_shell_with_errexit_joins_with_semicolon(tmp_path):
 def test_merged_script_behaves_like_separate_runs(scripts, shell, tmp_path):
     text = "FROM scratch\n" + "".join(f"RUN {s}\n" for s in scripts)
     tree = parse(text)
-    ctx = Context(tree=tree, text=text, settings=Settings())
+    ctx = Facts(tree=tree, text=text, settings=Settings())
     plan = plan_merge(ctx, tree.instructions[1:])
-    assert not isinstance(plan, Declined), plan
+    assert not isinstance(plan, NotJoined), plan
     a, b = tmp_path / "a", tmp_path / "b"
     for root in (a, b):
         (root / "sub").mkdir(parents=True)

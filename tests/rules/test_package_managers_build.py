@@ -20,7 +20,7 @@ import pytest
 
 from optimizer.engine import fix_text
 from optimizer.rules.base import all_rules
-from optimizer.settings import Settings
+from optimizer.core.config import Settings
 from optimizer.verify.compare import compare_snapshots
 from optimizer.verify.engine import DockerCLI, strip_syntax_directive
 

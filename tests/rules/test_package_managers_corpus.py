@@ -13,7 +13,7 @@ from oracle import CORPUS, corpus_files
 
 from optimizer.engine import fix_text
 from optimizer.engine.oracle import buildkit_error
-from optimizer.settings import Settings
+from optimizer.core.config import Settings
 from optimizer.shell import run_analysis
 from optimizer.syntax import parse
 

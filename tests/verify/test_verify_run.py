@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.settings import Settings
+from optimizer.core.config import Settings
 from optimizer.verify.report import render_json, render_markdown, render_text
 from optimizer.verify.run import verify, verify_variants
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from optimizer.engine import selected_rules
-from optimizer.rules.base import Applicability, Context, Edit, Finding, Rule
-from optimizer.settings import Settings
+from optimizer.rules.base import Applicability, Facts, Edit, Finding, Rule
+from optimizer.core.config import Settings
 
 
 class AppendLine(Rule):
@@ -19,7 +19,7 @@ class AppendLine(Rule):
         self.code, self.name, self.line = code, name, line
         self.removes = removes
 
-    def check(self, ctx: Context) -> Iterator[Finding]:
+    def check(self, ctx: Facts) -> Iterator[Finding]:
         if self.line in ctx.text:
             return
         prefix = "" if ctx.text.endswith("\n") else "\n"

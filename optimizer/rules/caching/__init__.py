@@ -1,0 +1,1 @@
+"""DO4xx: instruction order for the build cache (copy manifests, install, then the source)."""

@@ -1,0 +1,1 @@
+"""DO6xx: what the build context sends (``.dockerignore`` for secrets and junk)."""
