@@ -6,17 +6,17 @@ Only imported when the fast path in cli.py declines, so typer's import cost is p
 from __future__ import annotations
 
 import sys
-from enum import Enum
-from typing import Annotated, Optional
+from enum import StrEnum
+from typing import Annotated
 
 import typer
 
-from .cli import FormatOptions, run_format
 from .core.config import CacheStrategy
 from .core.selectors import split_selectors
+from .formatter import FormatOptions, run_format
 
 
-class Color(str, Enum):
+class Color(StrEnum):
     auto = "auto"
     always = "always"
     never = "never"
@@ -32,28 +32,32 @@ tools_app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_
     "Other commands: `dockopt rules`, `dockopt explain CODE`, `dockopt verify`."
 )
 def format_command(
-    paths: Annotated[list[str], typer.Argument(help="Dockerfiles or directories to search; '-' for stdin.", metavar="PATH")],
-    write: Annotated[bool, typer.Option("--write", "-w", help="Rewrite files in place (atomically).")] = False,
+    paths: Annotated[
+        list[str], typer.Argument(help="Dockerfiles or directories to search; '-' for stdin.", metavar="PATH")
+    ],
+    write: Annotated[
+        bool, typer.Option("--write", "-w", help="Rewrite files in place (atomically).")
+    ] = False,
     check: Annotated[bool, typer.Option("--check", help="Only list the files that would change.")] = False,
     color: Annotated[Color, typer.Option("--color", help="Colour the diff.")] = Color.auto,
     stdin_filename: Annotated[
-        Optional[str], typer.Option("--stdin-filename", help="Name of the stdin file, for config and messages.")
+        str | None, typer.Option("--stdin-filename", help="Name of the stdin file, for config and messages.")
     ] = None,
     select: Annotated[
-        Optional[list[str]], typer.Option("--select", help="Rules to run: codes, prefixes, names or ALL.")
+        list[str] | None, typer.Option("--select", help="Rules to run: codes, prefixes, names or ALL.")
     ] = None,
     ignore: Annotated[
-        Optional[list[str]], typer.Option("--ignore", help="Rules to skip: codes, prefixes, names or ALL.")
+        list[str] | None, typer.Option("--ignore", help="Rules to skip: codes, prefixes, names or ALL.")
     ] = None,
     unsafe_fixes: Annotated[
         bool, typer.Option("--unsafe-fixes", help="Also apply fixes that may change behaviour.")
     ] = False,
     show_fixes: Annotated[bool, typer.Option("--show-fixes", help="List each applied fix.")] = False,
     context: Annotated[
-        Optional[str], typer.Option("--context", help="Build context directory (default: the Dockerfile's).")
+        str | None, typer.Option("--context", help="Build context directory (default: the Dockerfile's).")
     ] = None,
     cache_strategy: Annotated[
-        Optional[CacheStrategy],
+        CacheStrategy | None,
         typer.Option(
             "--cache-strategy",
             help="Package caches: 'cleanup' removes them in the installing RUN (default), "
@@ -83,7 +87,9 @@ def format_command(
 def rules_command() -> None:
     from .rules.base import all_rules
 
-    rows = [(r.code, r.name, r.safety.value, "yes" if r.default_enabled else "no", r.summary) for r in all_rules()]
+    rows = [
+        (r.code, r.name, r.safety.value, "yes" if r.default_enabled else "no", r.summary) for r in all_rules()
+    ]
     header = ("CODE", "NAME", "FIX", "DEFAULT", "SUMMARY")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
     for row in [header, *rows]:
@@ -91,7 +97,9 @@ def rules_command() -> None:
 
 
 @tools_app.command("explain", help="Print a rule's documentation (by code or name).")
-def explain_command(rule: Annotated[str, typer.Argument(help="A rule code such as DO102, or its name.")]) -> None:
+def explain_command(
+    rule: Annotated[str, typer.Argument(help="A rule code such as DO102, or its name.")],
+) -> None:
     from .rules.base import all_rules
 
     for candidate in all_rules():

@@ -12,7 +12,6 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-
 from typing import Protocol
 
 from .selectors import Named, matches
@@ -134,7 +133,9 @@ def load_config(path: Path) -> Settings:
         strategy = CacheStrategy(data.get("cache-strategy", CacheStrategy.CLEANUP.value))
     except ValueError:
         raise ConfigError(f"{path}: 'cache-strategy' must be one of {choices(CacheStrategy)}") from None
-    return Settings(select=lists["select"], ignore=lists["ignore"], unsafe_fixes=unsafe, cache_strategy=strategy)
+    return Settings(
+        select=lists["select"], ignore=lists["ignore"], unsafe_fixes=unsafe, cache_strategy=strategy
+    )
 
 
 class SettingsResolver:
@@ -146,7 +147,9 @@ class SettingsResolver:
     selector names any rule (the catalogue lives above this layer, so it is passed in).
     """
 
-    def __init__(self, overrides: Overrides = Overrides(), known: Callable[[str], bool] | None = None) -> None:
+    def __init__(
+        self, overrides: Overrides = Overrides(), known: Callable[[str], bool] | None = None
+    ) -> None:
         self.overrides = overrides
         self.known = known
         for selector in (*overrides.select, *overrides.ignore):

@@ -162,15 +162,7 @@ def all_rules() -> list[type[Rule]]:
     return [_REGISTRY.rules[code] for code in sorted(_REGISTRY.rules)]
 
 
-def known_selector(selector: str) -> bool:
-    """A selector that names at least one rule: a shipped one (from the catalogue, without importing
-    any rule module) or one registered at run time."""
-    from ._catalogue import CATALOGUE
-
-    return any(matches(rule, selector) for rule in (*CATALOGUE, *registered().values()))
-
-
 __all__ = [
     "DOC_SECTIONS", "Applicability", "Edit", "Facts", "Finding", "Fix", "Phase", "Rule",
-    "all_rules", "known_selector", "matches", "register", "registered", "rule_modules",
+    "all_rules", "matches", "register", "registered", "rule_modules",
 ]  # fmt: skip

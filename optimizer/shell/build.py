@@ -28,8 +28,8 @@ from .model import (
     Pipeline,
     Redirect,
     Script,
-    Statement,
     StateChange,
+    Statement,
     Word,
 )
 from .state import command_state
@@ -66,7 +66,7 @@ class _Ctx:
     def inside(self, kind: str, *, conditional: bool = False, own_shell: bool = False) -> _Ctx:
         return replace(
             self,
-            context=self.context + (kind,),
+            context=(*self.context, kind),
             conditional=self.conditional or conditional,
             main_shell=self.main_shell and not own_shell,
         )
@@ -280,8 +280,10 @@ class _Builder:
                 assignments += [self._assignment(item, ctx) for item in child.named_children]
             elif field == "redirect" or child.type.endswith("_redirect"):
                 redirect_nodes.append(child)
-            elif child.type == "command_name" or field == "argument" or (
-                node.type in ("declaration_command", "unset_command") and child.type != "comment"
+            elif (
+                child.type == "command_name"
+                or field == "argument"
+                or (node.type in ("declaration_command", "unset_command") and child.type != "comment")
             ):
                 target = child
                 if child.type == "command_name" and child.named_children:
@@ -406,9 +408,12 @@ class _Builder:
                 continue
             if kind == "arithmetic_expansion":
                 self._arithmetic(current, ctx)
-            elif kind == "expansion" and ctx.main_shell:
-                if any(child.type in (":=", "=") for child in current.children):
-                    self.changes.append(StateChange("assignment", self.r.span(current), None))
+            elif (
+                kind == "expansion"
+                and ctx.main_shell
+                and any(child.type in (":=", "=") for child in current.children)
+            ):
+                self.changes.append(StateChange("assignment", self.r.span(current), None))
             stack.extend(child for child in current.children if child.child_count)
 
     def _arithmetic(self, node: Any, ctx: _Ctx) -> None:

@@ -10,7 +10,6 @@ turns them into offsets into the Dockerfile text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 from .mapping import ScriptMap
 
@@ -149,7 +148,7 @@ class Compound:
     name: str | None = None  # a function's name
 
 
-Element = Union[Command, Compound]
+Element = Command | Compound
 
 
 @dataclass(eq=False)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -29,8 +30,10 @@ from .model import Script
 POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh", "busybox"})
 DEFAULT_SHELL = ("/bin/sh", "-c")
 WINDOWS_SHELL = ("cmd", "/S", "/C")
+# A Windows base image (its default shell is cmd): the one place dockopt decides this.
 _WINDOWS_BASE_RE = re.compile(
-    r"mcr\.microsoft\.com/(windows|dotnet/framework)|windowsservercore|nanoserver", re.IGNORECASE
+    r"mcr\.microsoft\.com/(windows|dotnet/framework)|windowsservercore|servercore|nanoserver|ltsc20\d\d",
+    re.IGNORECASE,
 )
 _LEADING_TABS_RE = re.compile(r"^\t+", re.MULTILINE)
 
@@ -69,11 +72,26 @@ def analyse_run(tree: Dockerfile, instruction: Instruction) -> Script | None:
     return run_analysis(tree, instruction).script
 
 
+# Analyses by content: a RUN whose text, position and shell are unchanged since an earlier round of
+# the fix loop (a new tree, the same bytes at the same offsets) has the same script model, offsets
+# into the Dockerfile included — so rounds after the first only analyse what an edit touched.
+_by_content: OrderedDict[tuple[int, str, tuple[str, ...], bool], RunAnalysis] = OrderedDict()
+_BY_CONTENT_SIZE = 4096
+
+
 def run_analysis(tree: Dockerfile, instruction: Instruction) -> RunAnalysis:
     """The model of a RUN's (or ``ONBUILD RUN``'s) script, or the reason there is none. Cached."""
     cached = _cache.get(instruction)
     if cached is None:
-        cached = _analyse(tree, instruction)
+        key = (instruction.start, instruction.text, *_stage_shell(tree, instruction))
+        cached = _by_content.get(key)
+        if cached is None:
+            cached = _analyse(tree, instruction)
+            _by_content[key] = cached
+            if len(_by_content) > _BY_CONTENT_SIZE:
+                _by_content.popitem(last=False)
+        else:
+            _by_content.move_to_end(key)
         _cache[instruction] = cached
     return cached
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.shell.join import NotJoined, plan_merge
-from optimizer.rules.base import Facts
 from optimizer.core.config import Settings
+from optimizer.rules.base import Facts
+from optimizer.shell.join import NotJoined, plan_merge
 from optimizer.syntax import parse
 
 CASES = [

@@ -11,9 +11,9 @@ from collections import Counter
 import pytest
 from oracle import CORPUS, corpus_files
 
+from optimizer.core.config import Settings
 from optimizer.engine import fix_text
 from optimizer.engine.oracle import buildkit_error
-from optimizer.core.config import Settings
 from optimizer.shell import run_analysis
 from optimizer.syntax import parse
 

@@ -35,7 +35,9 @@ from optimizer.shell import parse_script
         pytest.param('eval "$(ssh-agent)"', ["eval"], id="eval"),
         pytest.param("FOO=bar", ["assignment"], id="bare-assignment"),
         pytest.param("A=1 B=2", ["assignment"], id="bare-assignments"),
-        pytest.param("savedAptMark=$(apt-mark showmanual)", ["assignment"], id="assignment-from-substitution"),
+        pytest.param(
+            "savedAptMark=$(apt-mark showmanual)", ["assignment"], id="assignment-from-substitution"
+        ),
         pytest.param("FOO=1 :", ["assignment"], id="assignment-before-special-builtin"),
         pytest.param("read -r line < /etc/hostname", ["read"], id="read"),
         pytest.param("shift", ["shift"], id="shift"),

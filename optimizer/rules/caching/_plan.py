@@ -291,7 +291,7 @@ def install_paths(tree: Dockerfile, instruction: Instruction) -> tuple[str, ...]
             if item is limit:
                 break
             if item.name == "ENV":
-                pairs = list(zip(item.value[::2], item.value[1::2]))
+                pairs = list(zip(item.value[::2], item.value[1::2], strict=False))
                 for key, value in pairs:
                     if key in ENV_PATHS:
                         found += [clean(p) for p in value.replace('"', "").split(":") if p.startswith("/")]

@@ -125,6 +125,8 @@ from dataclasses import dataclass, field
 from ...analysis.context import BuildContext, normalize_source
 from ...shell import recognise
 from ...syntax import Instruction
+from ..base import Applicability, Edit, Facts, Finding, Phase, Rule, register
+from ..triggers import source_copy_before_install
 from ._paths import Where
 from ._plan import (
     METADATA,
@@ -140,8 +142,6 @@ from ._plan import (
 )
 from ._shell import protected_dest_reason
 from ._steps import INSTALL, SOURCE, InstallStep
-from ..triggers import source_copy_before_install
-from ..base import Applicability, Edit, Facts, Finding, Phase, Rule, register
 
 # ``_manifests`` (and the manifest readers of ``analysis``) and ``_text`` are imported
 # where an install is planned: DO402 imports this module on every file with a COPY before a RUN.
@@ -237,8 +237,8 @@ def _no_install(tree, copy: FullCopy, run: RunReading, context: BuildContext | N
         if install is not None and first is not None:
             return (
                 f"`{first.command.text}` (line {run.instruction.line}) runs between `{_text(copy)}` and "
-                f"`{install.reading.install.shown}` and may use the copied files ({first.reading.reason})"
-            )  # type: ignore[union-attr]
+                f"`{install.reading.install.shown}` and may use the copied files ({first.reading.reason})"  # type: ignore[union-attr]
+            )
     return None
 
 
@@ -267,8 +267,10 @@ def _plan_one(
         answer.message = f"`{_text(copy)}` stays before this RUN: {reason}, before the install"
         return
     steps: list[InstallStep] = [
-        c.reading.install for c in run.commands[:first_source] if c.reading.kind == INSTALL
-    ]  # type: ignore[misc]
+        c.reading.install  # type: ignore[misc]
+        for c in run.commands[:first_source]
+        if c.reading.kind == INSTALL
+    ]
     env = _environment(scopes[run.instruction])
     files: list[str] = []
     for step in steps:
@@ -318,12 +320,11 @@ def _plan_one(
     shown = " ".join(dict.fromkeys(s.shown for s in steps))
     names = ", ".join(files)
     answer.message = (
-        f"`{_text(copy)}` before `{shown}`: "
-        f"copy {names} first, so a source edit keeps the install cached"
+        f"`{_text(copy)}` before `{shown}`: copy {names} first, so a source edit keeps the install cached"
     )
     if split is not None:
         answer.message += (
-            f" (the RUN is split: `{run.commands[first_source].command.text}` runs after the copy)"
+            f" (the RUN is split: `{run.commands[first_source].command.text}` runs after the copy)"  # type: ignore[index]
         )
     if answer.unsafe:
         answer.message += "; unsafe: " + "; ".join(answer.unsafe)

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 
 from ...analysis.facts import Facts
 from ...analysis.stages import StageGraph
+from ...core.findings import Edit
 from ...shell import Command, Invocation, Script, Statement, Word, detect_style
 from ...shell.model import GUARDED_CONTEXTS
 from ...syntax import Instruction
-from ...core.findings import Edit
 
 if TYPE_CHECKING:
     from ...analysis.scope import Scope

@@ -72,10 +72,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...syntax import Instruction
+from ..base import Applicability, Edit, Facts, Finding, Phase, Rule, register
+from ..triggers import mentions
 from ._apt import LISTS, apt_invocations, installs, lists_cleaned_after, next_reader, updates
 from ._hygiene import Hygiene, Run, append_command, mount_edit, mount_flag, mounted, unconditional
-from ..triggers import mentions
-from ..base import Applicability, Edit, Facts, Finding, Phase, Rule, register
 
 CLEANUP = "rm -rf /var/lib/apt/lists/*"
 APT_CACHE = "/var/cache/apt"

@@ -56,10 +56,10 @@ from collections.abc import Iterator
 
 from ...shell import Invocation, Script, Statement
 from ...syntax import Instruction
+from ..base import Applicability, Edit, Facts, Finding, Phase, Rule, register
+from ..triggers import mentions
 from ._apt import LISTS, READS_LISTS, apt_invocations, lists_use
 from ._hygiene import Hygiene, Run, cache_targets, mounted, prepend_command, statement_of, unconditional
-from ..triggers import mentions
-from ..base import Applicability, Edit, Facts, Finding, Phase, Rule, register
 
 _APT_CONFIG = re.compile(r"/etc/apt|apt-key|add-apt-repository|sources\.list|\.sources\b")
 _PROXY = re.compile(r"proxy", re.IGNORECASE)
@@ -124,9 +124,7 @@ class AptUpdateAlone(Rule):
 
 def _installing_run(ctx: Facts, update: Instruction) -> tuple[Instruction | None, str]:
     """The next instruction of the stage that reads the lists, if nothing between forbids the move."""
-    stage = ctx.tree.stages[update.stage or 0]
-    position = next(i for i, item in enumerate(stage.instructions) if item is update)
-    for item in stage.instructions[position + 1 :]:
+    for item in ctx.stage_of(update)[ctx.index_in_stage(update) + 1 :]:
         if item.sub is not None:
             continue
         name = item.name

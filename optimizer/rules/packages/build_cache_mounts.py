@@ -54,9 +54,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...shell import Invocation, invocations
-from ._hygiene import Hygiene, Run, mount_edit, mount_flag, mounted, switches_user, unconditional, where
-from ..triggers import build_caches
 from ..base import Applicability, Facts, Finding, Phase, Rule, register
+from ..triggers import build_caches
+from ._hygiene import Hygiene, Run, mount_edit, mount_flag, mounted, switches_user, unconditional, where
 
 _GO_BUILDS = frozenset({"build", "install", "test", "vet", "run", "generate"})
 _GO_DOWNLOADS = _GO_BUILDS | {"mod download", "mod tidy", "mod vendor", "mod verify", "get", "list"}

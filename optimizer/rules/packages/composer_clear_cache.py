@@ -40,9 +40,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...shell import invocations
-from ._hygiene import Hygiene, append_command, switches_user, unconditional, where
-from ..triggers import mentions
 from ..base import Applicability, Facts, Finding, Phase, Rule, register
+from ..triggers import mentions
+from ._hygiene import Hygiene, append_command, switches_user, unconditional, where
 
 _FILLING = frozenset({"install", "update", "require", "create-project", "global require", "global update"})
 _VARIABLES = ("COMPOSER_CACHE_DIR",)

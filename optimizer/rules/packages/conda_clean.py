@@ -44,9 +44,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...shell import invocations
-from ._hygiene import Hygiene, append_command, configured, switches_user, unconditional, where
-from ..triggers import mentions
 from ..base import Applicability, Facts, Finding, Phase, Rule, register
+from ..triggers import mentions
+from ._hygiene import Hygiene, append_command, configured, switches_user, unconditional, where
 
 _FILLING = frozenset({"install", "create", "update", "env create", "env update"})
 

@@ -52,6 +52,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ...shell import Invocation, invocations
+from ..base import Applicability, Facts, Finding, Phase, Rule, register
+from ..triggers import mentions
 from ._hygiene import (
     Hygiene,
     Run,
@@ -63,8 +65,6 @@ from ._hygiene import (
     unconditional,
     where,
 )
-from ..triggers import mentions
-from ..base import Applicability, Facts, Finding, Phase, Rule, register
 
 _FILLING = {
     "npm": frozenset({"install", "ci", "update", "install-test", "install-ci-test"}),
@@ -86,7 +86,14 @@ class NodeCacheClean(Rule):
     summary = "npm/yarn: clean the package cache in the installing RUN (or use a cache mount)"
     safety = Applicability.SAFE
     phase = Phase.PACKAGES
-    trigger = mentions("npm", "yarn", managers=("npm", "yarn",))
+    trigger = mentions(
+        "npm",
+        "yarn",
+        managers=(
+            "npm",
+            "yarn",
+        ),
+    )
     safety_note = "safe; yarn of unknown version unsafe"
     removes = (
         "/root/.npm/**",
@@ -136,14 +143,14 @@ class NodeCacheClean(Rule):
                 ctx, run.instruction, f"{message}; not cleaned: it runs as another user", offset=where(last)
             )
         cleanup = _CLEANUP[manager]
-        edit = append_command(ctx, run, cleanup)
+        appended = append_command(ctx, run, cleanup)
         safety = Applicability.SAFE if known else Applicability.UNSAFE
         note = "" if known else " (unsafe: yarn 2+ keeps installed packages in its cache)"
         return self.finding(
             ctx,
             run.instruction,
             f"{message}: end the RUN with `{cleanup}`{note}",
-            [edit] if edit else [],
+            [appended] if appended else [],
             safety,
             offset=where(last),
         )

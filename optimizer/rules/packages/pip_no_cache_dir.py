@@ -49,6 +49,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...shell import Invocation, invocations
+from ..base import Applicability, Edit, Facts, Finding, Phase, Rule, register
+from ..triggers import mentions
 from ._hygiene import (
     Hygiene,
     Run,
@@ -62,8 +64,6 @@ from ._hygiene import (
     unconditional,
     where,
 )
-from ..triggers import mentions
-from ..base import Applicability, Edit, Facts, Finding, Phase, Rule, register
 
 FLAG = "--no-cache-dir"
 _SUBCOMMANDS = frozenset({"install", "download", "wheel"})

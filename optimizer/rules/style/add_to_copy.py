@@ -47,13 +47,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ...syntax import Instruction
-from ..triggers import has_add
 from ..base import Applicability, Edit, Facts, Finding, Phase, Rule, register
+from ..triggers import has_instruction
 
 COPY_FLAGS = frozenset({"chown", "chmod", "link", "exclude"})
-_ARCHIVE_NAME = re.compile(
-    r"\.(tar|tar\.[a-z0-9]+|tgz|tbz|tbz2|tb2|txz|tlz|tzst|taz|tz)$", re.IGNORECASE
-)
+_ARCHIVE_NAME = re.compile(r"\.(tar|tar\.[a-z0-9]+|tgz|tbz|tbz2|tb2|txz|tlz|tzst|taz|tz)$", re.IGNORECASE)
 _URLISH = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|github\.com/)", re.IGNORECASE)
 _MAGIC = (
     (0, b"\x1f\x8b"),  # gzip: unpacked only if a tar is inside, checked below
@@ -71,7 +69,7 @@ class AddToCopy(Rule):
     summary = "COPY instead of ADD for local files that ADD would not unpack"
     safety = Applicability.SAFE
     phase = Phase.STYLE
-    trigger = has_add
+    trigger = has_instruction("ADD")
 
     def check(self, ctx: Facts) -> Iterator[Finding]:
         for instruction in ctx.tree.instructions:
@@ -101,7 +99,9 @@ def _blocker(instruction: Instruction, context_dir: Path | None) -> str | None:
         return f"flag --{unknown[0]}"
     heredoc_names = {f"<<{h.name}" for h in instruction.heredocs}
     sources = [
-        s for s in instruction.value[:-1] if not (s.startswith("<<") or s.lstrip("0123456789") in heredoc_names)
+        s
+        for s in instruction.value[:-1]
+        if not (s.startswith("<<") or s.lstrip("0123456789") in heredoc_names)
     ]
     if len(instruction.value) < 2:
         return "no destination"

@@ -35,9 +35,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...syntax import FROM_AS, Instruction
-from ..triggers import keyword_case
 from ..base import Applicability, Edit, Facts, Finding, Phase, Rule, register
-
+from ..triggers import keyword_case
 
 
 @register
