@@ -388,8 +388,14 @@ class _Builder:
             label = _KINDS.get(kind, LOOP)
             if kind == "c_style_for_statement":
                 self._arithmetic(node, ctx)
+            elif kind in ("for_statement", "select_statement") and ctx.main_shell:
+                # `for x in …` / `select x in …` leave x set after the loop, like an assignment.
+                self.changes.append(StateChange("assignment", span, None))
             return Compound(label, span, self.body(node, ctx.inside(label, conditional=True)))
         self.scan(node, ctx)  # `[[ … ]]`, `[ … ]` and anything else: only substitutions run
+        if kind == "test_command" and ctx.main_shell and _has_token(node, "=~"):
+            # bash sets BASH_REMATCH for what follows, as an assignment would.
+            self.changes.append(StateChange("BASH_REMATCH", span, None))
         return Compound("test" if kind == "test_command" else kind, span)
 
     # -- things inside words -----------------------------------------------------------------------
@@ -426,3 +432,14 @@ class _Builder:
                 self.changes.append(StateChange("assignment", self.r.span(node), None))
                 return
             stack.extend(current.children)
+
+
+def _has_token(node: Any, token: str) -> bool:
+    """``token`` (an anonymous node such as ``=~``) occurs anywhere inside ``node``."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == token:
+            return True
+        stack.extend(current.children)
+    return False

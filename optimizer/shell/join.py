@@ -34,6 +34,7 @@ continuation is deprecated (BuildKit warns ``NoEmptyContinuation``).
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 from typing import Protocol, cast
 
@@ -115,9 +116,18 @@ def pair_blocker(ctx: Source, first: Instruction, second: Instruction) -> NotJoi
         return NotJoined("background-job")
     if earlier.ends_in_comment:
         return NotJoined("comment-in-script")
-    if not earlier.statements or not script_of(ctx, second).statements:  # type: ignore[union-attr]
+    later = script_of(ctx, second)
+    assert isinstance(later, Script)
+    if not earlier.statements or not later.statements:
         return NotJoined("empty")
+    if _READS_LAST_COMMAND.search(later.text):
+        # `$_`, `$!`, PIPESTATUS describe the last command the shell ran: in a RUN of its own
+        # nothing ran before, merged they would describe the earlier script's last command.
+        return NotJoined("reads-shell-state")
     return None
+
+
+_READS_LAST_COMMAND = re.compile(r"\$_(?![A-Za-z0-9_])|\$\{_\}|\$!|\$\{!\}|PIPESTATUS")
 
 
 def _all_statements(script: Script):
@@ -157,6 +167,8 @@ def uses_errexit(script: Script) -> bool:
     if script.errexit:
         return True
     for command in script.commands:
+        if command.state in ("source", ".", "eval", "dynamic"):
+            return True  # a sourced file, an eval or a computed command may run `set -e`
         if command.name != "set":
             continue
         values = [w.value or "" for w in command.args]

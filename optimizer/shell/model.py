@@ -260,9 +260,11 @@ class Script:
 
 
 def _shell_option(shell: tuple[str, ...], letter: str) -> bool:
+    # `sh -c -e script`: options may follow -c (POSIX: sh -c [-abCefhimnuvx] … command_string), and
+    # Docker appends the script as the last argument, so every option word before it counts.
     for arg in shell[1:]:
-        if arg in ("-c", "--"):
+        if arg == "--" or not arg.startswith(("-", "+")):
             break
-        if arg.startswith("-") and not arg.startswith("--") and letter in arg[1:]:
+        if arg.startswith("-") and not arg.startswith("--") and letter in arg[1:] and arg != "-c":
             return True
     return False
