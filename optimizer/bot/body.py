@@ -75,8 +75,16 @@ def doc_sections(docs: str) -> dict[str, str]:
     return {key: value.replace("``", "`") for key, value in sections.items()}
 
 
-def _first_paragraph(text: str) -> str:
-    return text.split("\n\n", 1)[0].replace("\n", " ").strip()
+def _first_paragraph(text: str, sentences: int = 2) -> str:
+    """The opening of a docs section: its first lines up to a blank line or a list, at most
+    ``sentences`` sentences (the rest is one click away in the docs)."""
+    lines = []
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith(("- ", "* ", "```")):
+            break
+        lines.append(line.strip())
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z(`*])", " ".join(lines))
+    return " ".join(parts[:sentences]).strip()
 
 
 def _cell(text: str) -> str:
