@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -22,33 +22,41 @@ HELP = (
 
 
 def pr_command(
-    path: Annotated[str, typer.Argument(help="The clone (or a folder in it) to rewrite.", metavar="PATH")] = ".",
+    path: Annotated[
+        str, typer.Argument(help="The clone (or a folder in it) to rewrite.", metavar="PATH")
+    ] = ".",
     branch: Annotated[str, typer.Option("--branch", help="The branch dockopt owns.", metavar="NAME")] = (
         DEFAULT_BRANCH
     ),
     base: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--base", help="Base branch (default: the remote's default branch).", metavar="NAME"),
     ] = None,
-    remote: Annotated[str, typer.Option("--remote", help="The remote to push to.", metavar="NAME")] = "origin",
-    message: Annotated[str, typer.Option("--message", help="Commit message.", metavar="TEXT")] = DEFAULT_MESSAGE,
+    remote: Annotated[
+        str, typer.Option("--remote", help="The remote to push to.", metavar="NAME")
+    ] = "origin",
+    message: Annotated[
+        str, typer.Option("--message", help="Commit message.", metavar="TEXT")
+    ] = DEFAULT_MESSAGE,
     author: Annotated[
-        Optional[str],
-        typer.Option("--author", help="Commit author 'Name <email>' (default: git config).", metavar="AUTHOR"),
+        str | None,
+        typer.Option(
+            "--author", help="Commit author 'Name <email>' (default: git config).", metavar="AUTHOR"
+        ),
     ] = None,
     select: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("--select", help="Rules to run: codes, prefixes, names or ALL.", metavar="RULES"),
     ] = None,
     ignore: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("--ignore", help="Rules to skip: codes, prefixes, names or ALL.", metavar="RULES"),
     ] = None,
     unsafe_fixes: Annotated[
         bool, typer.Option("--unsafe-fixes", help="Also apply fixes that may change behaviour.")
     ] = False,
     cache_strategy: Annotated[
-        Optional[CacheStrategy],
+        CacheStrategy | None,
         typer.Option("--cache-strategy", help="Package caches: 'cleanup' (default) or 'mounts'."),
     ] = None,
     verify: Annotated[
@@ -63,15 +71,26 @@ def pr_command(
         bool, typer.Option("--offline", help="With --verify: drop `# syntax=` directives for the builds.")
     ] = False,
     forge: Annotated[
-        str, typer.Option("--forge", help="'github', or 'none' to push the branch and print the body.")
+        str,
+        typer.Option(
+            "--forge",
+            help="'github', or 'none' to push the branch and print the body.",
+            metavar="github|none",
+        ),
     ] = "github",
     api_url: Annotated[
-        Optional[str],
-        typer.Option("--api-url", help="GitHub API base URL (default: $GITHUB_API_URL or api.github.com).", metavar="URL"),
+        str | None,
+        typer.Option(
+            "--api-url",
+            help="GitHub API base URL (default: $GITHUB_API_URL or api.github.com).",
+            metavar="URL",
+        ),
     ] = None,
     repo: Annotated[
-        Optional[str],
-        typer.Option("--repo", help="OWNER/NAME on the forge (default: from the remote's URL).", metavar="OWNER/NAME"),
+        str | None,
+        typer.Option(
+            "--repo", help="OWNER/NAME on the forge (default: from the remote's URL).", metavar="OWNER/NAME"
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the body and the diff; push nothing, change nothing.")

@@ -74,7 +74,10 @@ def test_cli_dispatches_pr_to_the_bot(tmp_path):
         [sys.executable, "-m", "optimizer", "pr", str(tmp_path)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 2
-    assert result.stderr == f"dockopt pr: {tmp_path}: not a git repository (dockopt pr runs in a clone of the repository)\n"
+    assert (
+        result.stderr
+        == f"dockopt pr: {tmp_path}: not a git repository (dockopt pr runs in a clone of the repository)\n"
+    )
 
 
 def test_cli_help_lists_the_options():
@@ -82,5 +85,14 @@ def test_cli_help_lists_the_options():
         [sys.executable, "-m", "optimizer", "pr", "--help"], capture_output=True, text=True, check=False
     )
     assert result.returncode == 0
-    for option in ("--branch", "--base", "--remote", "--verify", "--forge", "--api-url", "--repo", "--dry-run"):
+    for option in (
+        "--branch",
+        "--base",
+        "--remote",
+        "--verify",
+        "--forge",
+        "--api-url",
+        "--repo",
+        "--dry-run",
+    ):
         assert option in result.stdout

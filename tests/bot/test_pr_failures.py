@@ -6,9 +6,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from conftest import BRANCH, REPO_PATH, ROOT_DOCKERFILE, TOKEN, git, pull_json
 
 from optimizer.bot.run import PrOptions, run_pr
+
+from .support import BRANCH, REPO_PATH, ROOT_DOCKERFILE, TOKEN, git, pull_json
 
 REPO = f"GET {REPO_PATH}"
 OPEN = f"GET {REPO_PATH}/pulls?state=open&head=acme%3Adockopt%2Frewrite&per_page=100"
@@ -42,7 +43,9 @@ def test_api_errors_before_anything_is_written(repos, github, run_bot, status, b
     run = run_bot(env=env(github))
 
     assert run.code == 2
-    assert run.err == f"dockopt pr: GitHub API GET {REPO_PATH}: {status}: " + run.err.split(f"{status}: ", 1)[1]
+    assert (
+        run.err == f"dockopt pr: GitHub API GET {REPO_PATH}: {status}: " + run.err.split(f"{status}: ", 1)[1]
+    )
     assert expected in run.err and run.err.count("\n") == 1
     assert github.calls() == [REPO]
     assert snapshot(repos) == before

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import (
+from .support import (
     API_DOCKERFILE,
     BRANCH,
     CLEAN_DOCKERFILE,
@@ -31,7 +31,9 @@ def written_by_cli(repos, tmp_path: Path, ref: str = "main") -> dict[str, str]:
     """What `dockopt --write .` makes of a fresh clone of ``ref``: {path: text} of the changed files."""
     clone = tmp_path / f"cli-{ref.replace('/', '-')}"
     git(tmp_path, "clone", "-q", "-b", ref, str(repos.origin), str(clone))
-    subprocess.run([sys.executable, "-m", "optimizer", "--write", "."], cwd=clone, capture_output=True, check=False)
+    subprocess.run(
+        [sys.executable, "-m", "optimizer", "--write", "."], cwd=clone, capture_output=True, check=False
+    )
     changed = git(clone, "diff", "--name-only").splitlines()
     return {name: (clone / name).read_text() for name in changed}
 
@@ -160,7 +162,9 @@ def test_base_changes_a_dockerfile_new_fingerprint_updates_the_pr(repos, github,
 
 def test_foreign_commit_on_the_branch_is_not_overwritten(repos, github, run_bot):
     first_run(repos, github, run_bot)
-    theirs = repos.maintainer_commit({"Dockerfile": ROOT_DOCKERFILE + "EXPOSE 80\n"}, "expose 80", branch=BRANCH)
+    theirs = repos.maintainer_commit(
+        {"Dockerfile": ROOT_DOCKERFILE + "EXPOSE 80\n"}, "expose 80", branch=BRANCH
+    )
     repos.maintainer_commit({"README.md": "moved\n"}, "move main")
     github.reset()
     github.repo()
@@ -259,12 +263,17 @@ def test_path_limits_the_rewrite_to_a_folder_and_options_pass_through(repos, git
     assert run.code == 0, run.err
     assert git(repos.origin, "diff", "--name-only", f"main..{BRANCH}") == "services/api/Dockerfile"
     assert repos.show(BRANCH, "services/api/Dockerfile") == API_DOCKERFILE.replace("ADD ", "COPY ")
-    assert git(repos.origin, "log", "-1", "--format=%s|%an <%ae>", BRANCH) == "build: dockopt|Robo Ter <robo@example.com>"
+    assert (
+        git(repos.origin, "log", "-1", "--format=%s|%an <%ae>", BRANCH)
+        == "build: dockopt|Robo Ter <robo@example.com>"
+    )
     assert "### `DO102`" in github.payload(3)["body"] and "### `DO101`" not in github.payload(3)["body"]
 
 
 def test_nothing_to_rewrite_and_no_pr_does_nothing(tmp_path, github, run_bot, repos):
-    repos.maintainer_commit({"Dockerfile": CLEAN_DOCKERFILE, "services/api/Dockerfile": CLEAN_DOCKERFILE}, "clean")
+    repos.maintainer_commit(
+        {"Dockerfile": CLEAN_DOCKERFILE, "services/api/Dockerfile": CLEAN_DOCKERFILE}, "clean"
+    )
     github.repo()
     github.open_pulls([])
 
