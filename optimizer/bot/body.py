@@ -84,7 +84,8 @@ def _first_paragraph(text: str, sentences: int = 2) -> str:
             break
         lines.append(line.strip())
     parts = re.split(r"(?<=[.!?])\s+(?=[A-Z(`*])", " ".join(lines))
-    return " ".join(parts[:sentences]).strip()
+    opening = " ".join(parts[:sentences]).strip()
+    return opening[:-1] + " (the docs list them)." if opening.endswith(":") else opening
 
 
 def _cell(text: str) -> str:
@@ -108,7 +109,7 @@ def _measured_cells(rewrite: FileRewrite) -> list[str]:
     report = v.report if v else None
     a = report.original if report else None
     b = report.rewritten if report else None
-    if a is None or b is None:
+    if a is None or b is None or report is None or report.problem is not None:
         measured = ["-", "-", "-"]
     else:
         measured = [

@@ -197,7 +197,7 @@ def _verified(
         return None
     candidate = safe or full
     if candidate.problem is not None and candidate.problem.kind == "original-build":
-        note = f"not verified: {_why_not(candidate)}"
+        note = "the original does not build here; details below"
         verification = Verification(False, note, candidate)
         return replace(_with_report(rewrite, candidate, verification), unsafe=() if safe else rewrite.unsafe)
     plan.left_out.append((relative, _why_not(candidate)))

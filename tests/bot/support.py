@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -174,3 +175,14 @@ class FakeGitHub:
 
     def reset(self) -> None:
         self.server.clear()
+
+
+def written_by_cli(repos, tmp_path: Path, ref: str = "main") -> dict[str, str]:
+    """What `dockopt --write .` makes of a fresh clone of ``ref``: {path: text} of the changed files."""
+    clone = tmp_path / f"cli-{ref.replace('/', '-')}"
+    git(tmp_path, "clone", "-q", "-b", ref, str(repos.origin), str(clone))
+    subprocess.run(
+        [sys.executable, "-m", "optimizer", "--write", "."], cwd=clone, capture_output=True, check=False
+    )
+    changed = git(clone, "diff", "--name-only").splitlines()
+    return {name: (clone / name).read_text() for name in changed}

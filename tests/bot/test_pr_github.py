@@ -3,10 +3,6 @@ that checks every request (method, path, query, auth headers) and the JSON sent.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 from .support import (
     API_DOCKERFILE,
     BRANCH,
@@ -16,6 +12,7 @@ from .support import (
     TOKEN,
     git,
     pull_json,
+    written_by_cli,
 )
 
 OPEN = f"GET {REPO_PATH}/pulls?state=open&head=acme%3Adockopt%2Frewrite&per_page=100"
@@ -25,17 +22,6 @@ REPO = f"GET {REPO_PATH}"
 
 def env(github) -> dict[str, str]:
     return {"GITHUB_TOKEN": TOKEN, "GITHUB_API_URL": github.url}
-
-
-def written_by_cli(repos, tmp_path: Path, ref: str = "main") -> dict[str, str]:
-    """What `dockopt --write .` makes of a fresh clone of ``ref``: {path: text} of the changed files."""
-    clone = tmp_path / f"cli-{ref.replace('/', '-')}"
-    git(tmp_path, "clone", "-q", "-b", ref, str(repos.origin), str(clone))
-    subprocess.run(
-        [sys.executable, "-m", "optimizer", "--write", "."], cwd=clone, capture_output=True, check=False
-    )
-    changed = git(clone, "diff", "--name-only").splitlines()
-    return {name: (clone / name).read_text() for name in changed}
 
 
 def branch_commits(repos) -> list[str]:
