@@ -138,6 +138,10 @@ def summary_table(rewrites: Sequence[FileRewrite], verified: bool) -> list[str]:
     return lines
 
 
+# GitHub refuses bodies over 65,536 characters; build logs in the verification details can get there.
+MAX_BODY = 60_000
+
+
 def render_body(
     plan: Plan,
     *,
@@ -146,6 +150,18 @@ def render_body(
     version: str,
     verified: bool,
     docs_url: str = DOCS_URL,
+    max_length: int = MAX_BODY,
+) -> str:
+    """The markdown body; the per-file verification details are dropped (with a note) when the body
+    would be too long for GitHub, the summary table keeps the numbers."""
+    body = _render(plan, fingerprint, base, version, verified, docs_url, details=True)
+    if len(body) > max_length:
+        body = _render(plan, fingerprint, base, version, verified, docs_url, details=False)
+    return body
+
+
+def _render(
+    plan: Plan, fingerprint: str, base: str, version: str, verified: bool, docs_url: str, details: bool
 ) -> str:
     rewrites = plan.rewrites
     codes = sorted({code for r in rewrites for code in r.applied})
@@ -192,8 +208,18 @@ def render_body(
             out += [f"*Fix safety:* {info.fix_safety}", ""]
         if info.docs_url:
             out += [f"Docs: [{info.code} {info.name}]({info.docs_url}) · `dockopt explain {info.code}`", ""]
-    if verified:
+    if verified and details:
         out += _verify_details(rewrites)
+    elif verified:
+        out += [
+            "## Verification",
+            "",
+            (
+                "The details of each build are left out (too long for a pull request); run "
+                "`dockopt verify FILE` to see them."
+            ),
+            "",
+        ]
     if plan.left_out:
         out += ["## Left out", ""]
         out += [f"- `{path}`: {_cell(why)}" for path, why in plan.left_out]

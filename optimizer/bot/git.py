@@ -258,7 +258,8 @@ class Checkout:
         self.commit = commit
         self._dir = Path(tempfile.mkdtemp(prefix="dockopt-pr-"))
         self.tree = self._dir / "tree"
-        self._env = {"GIT_INDEX_FILE": str(self._dir / "index")}
+        # Large files kept in Git LFS stay pointers: the rules read Dockerfiles and small manifests.
+        self._env = {"GIT_INDEX_FILE": str(self._dir / "index"), "GIT_LFS_SKIP_SMUDGE": "1"}
         self.entries: dict[str, Entry] = {}
 
     def __enter__(self) -> Self:

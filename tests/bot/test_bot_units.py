@@ -96,3 +96,30 @@ def test_cli_help_lists_the_options():
         "--dry-run",
     ):
         assert option in result.stdout
+
+
+def test_a_body_too_long_for_github_drops_the_verification_details():
+    from optimizer.bot.body import render_body
+    from optimizer.bot.rewrite import FileRewrite, Plan, Verification
+    from optimizer.verify.run import VerifyReport
+
+    report = VerifyReport(dockerfile="Dockerfile", context=".", changed=True, notes=["x" * 5000])
+    rewrite = FileRewrite(
+        "Dockerfile",
+        "100644",
+        "0" * 40,
+        "from alpine\n",
+        "FROM alpine\n",
+        {"DO101": 1},
+        (),
+        Verification(True, "", report),
+    )
+    plan = Plan(rewrites=[rewrite])
+    common = {"fingerprint": "ab12", "base": "main", "version": "0.1.0", "verified": True}
+
+    full = render_body(plan, **common)
+    short = render_body(plan, **common, max_length=4000)
+
+    assert "<details><summary><code>Dockerfile</code></summary>" in full and len(full) > 5000
+    assert "<details>" not in short and "run `dockopt verify FILE` to see them" in short
+    assert "| `Dockerfile` | DO101 | +1 −1 |" in short and "<!-- dockopt-fingerprint: ab12 -->" in short
