@@ -179,12 +179,12 @@ class _Bot:
         if not o.dry_run:
             check_identity(git, identity)
         try:
-            return self._run(repo, git, scope, forge, identity)
+            return self._run(git, scope, forge, identity)
         finally:
             if forge is not None:
                 self.result.api_calls = list(forge.calls)
 
-    def _run(self, repo, git, scope: str, forge: GitHub | None, identity) -> int:
+    def _run(self, git, scope: str, forge: GitHub | None, identity) -> int:
         o = self.o
         base = o.base or (forge.default_branch() if forge else remote_default_branch(git, o.remote))
         if base == o.branch:
@@ -205,14 +205,7 @@ class _Bot:
             )
             for warning in plan.warnings:
                 self.note(warning)
-            changes = []
-            for rewrite in plan.rewrites:
-                from optimizer.io import write_atomic
-
-                write_atomic(checkout.tree / rewrite.path, rewrite.after)
-                blob = checkout.blob_of(rewrite.path, write=not o.dry_run)
-                changes.append(Change(rewrite.path, rewrite.mode, rewrite.old_blob, blob))
-            changes = [c for c in changes if c.new_blob != c.old_blob]
+            changes = _stage(checkout, plan, store=not o.dry_run)
             open_pr = self._open_pull(forge)
             if not changes:
                 return self._nothing_to_change(forge, open_pr, base, base_tip, plan)
@@ -364,6 +357,23 @@ class _Bot:
             else:
                 self.note("dry run: would open a pull request")
         return 0
+
+
+def _stage(checkout: Checkout, plan: Plan, store: bool) -> list[Change]:
+    """Write the rewrites into the checkout and hash them as git stores them (``store``: into the
+    object database, for the commit). A rewrite git would store unchanged (its clean filter or
+    line-ending settings undo it) is dropped from the plan."""
+    from optimizer.io import write_atomic
+
+    changes, kept = [], []
+    for rewrite in plan.rewrites:
+        write_atomic(checkout.tree / rewrite.path, rewrite.after)
+        blob = checkout.blob_of(rewrite.path, write=store)
+        if blob != rewrite.old_blob:
+            changes.append(Change(rewrite.path, rewrite.mode, rewrite.old_blob, blob))
+            kept.append(rewrite)
+    plan.rewrites = kept
+    return changes
 
 
 def _scope(path: Path, root: Path) -> str:

@@ -67,9 +67,10 @@ class Repos:
         return git(self.maintainer, "rev-parse", "HEAD")
 
     def show(self, ref: str, path: str) -> str:
+        """The file's bytes as text, line endings untouched."""
         return subprocess.run(
-            ["git", "show", f"{ref}:{path}"], cwd=self.origin, capture_output=True, text=True, check=True
-        ).stdout
+            ["git", "show", f"{ref}:{path}"], cwd=self.origin, capture_output=True, check=True
+        ).stdout.decode()
 
 
 def make_repos(tmp_path: Path, files: dict[str, str]) -> Repos:
@@ -185,4 +186,4 @@ def written_by_cli(repos, tmp_path: Path, ref: str = "main") -> dict[str, str]:
         [sys.executable, "-m", "optimizer", "--write", "."], cwd=clone, capture_output=True, check=False
     )
     changed = git(clone, "diff", "--name-only").splitlines()
-    return {name: (clone / name).read_text() for name in changed}
+    return {name: (clone / name).read_bytes().decode() for name in changed}

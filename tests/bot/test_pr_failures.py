@@ -3,6 +3,7 @@ nothing anywhere; bad input (no repository, no remote, detached HEAD, dirty tree
 
 from __future__ import annotations
 
+import io
 import time
 
 import pytest
@@ -287,3 +288,21 @@ def test_stdout_and_stderr_default_to_the_process_streams(repos, capsys, monkeyp
     assert run_pr(PrOptions(forge="none", dry_run=True)) == 0
     captured = capsys.readouterr()
     assert "<!-- dockopt-fingerprint" in captured.out and "dry run" in captured.err
+
+
+def test_line_endings_and_file_mode_survive_like_with_write(tmp_path, run_bot):
+    from .support import make_repos, written_by_cli
+
+    (tmp_path / "crlf").mkdir()
+    repos = make_repos(tmp_path / "crlf", {"Dockerfile": "from alpine:3.20\r\nrun true\r\n"})
+    (repos.maintainer / "Dockerfile").chmod(0o755)
+    git(repos.maintainer, "add", "Dockerfile")
+    git(repos.maintainer, "commit", "-q", "-m", "executable")
+    git(repos.maintainer, "push", "-q", "origin", "main")
+
+    code = run_pr(PrOptions(path=str(repos.work), forge="none"), stdout=io.StringIO(), stderr=io.StringIO())
+
+    assert code == 0
+    assert repos.show(BRANCH, "Dockerfile") == written_by_cli(repos, tmp_path)["Dockerfile"]
+    assert repos.show(BRANCH, "Dockerfile").endswith("\r\n")
+    assert git(repos.origin, "ls-tree", BRANCH, "Dockerfile").startswith("100755 blob ")
