@@ -16,7 +16,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 PUBLIC_API = "https://api.github.com"
 API_VERSION = "2022-11-28"
@@ -45,6 +45,23 @@ class PullRequest:
             base=str((data.get("base") or {}).get("ref") or ""),
             url=str(data.get("html_url") or ""),
         )
+
+
+class Forge(Protocol):
+    """What ``dockopt pr`` needs from a forge; GitHub is the one adapter so far. A GitLab or Gitea
+    adapter implements these five calls (merge requests for pull requests) and nothing else."""
+
+    calls: list[str]
+
+    def default_branch(self) -> str: ...
+
+    def pulls(self, branch: str, state: str) -> list[PullRequest]: ...
+
+    def create_pull(self, title: str, body: str, head: str, base: str) -> PullRequest: ...
+
+    def update_pull(self, number: int, **fields: str) -> PullRequest: ...
+
+    def comment(self, number: int, body: str) -> None: ...
 
 
 _REMOTE_PATTERNS = (

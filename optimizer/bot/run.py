@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from .forge import PUBLIC_API, ForgeError, GitHub, PullRequest, parse_repo, repo_from_remote
+from .forge import PUBLIC_API, Forge, ForgeError, GitHub, PullRequest, parse_repo, repo_from_remote
 from .git import (
     BranchState,
     Change,
@@ -136,7 +136,7 @@ class _Bot:
 
     # -- checks that come before anything else ------------------------------------------------------
 
-    def _forge(self, url: str) -> GitHub | None:
+    def _forge(self, url: str) -> Forge | None:
         o = self.o
         if o.forge not in FORGES:
             raise UsageError(f"--forge {o.forge!r}: expected one of {', '.join(FORGES)}")
@@ -184,7 +184,7 @@ class _Bot:
             if forge is not None:
                 self.result.api_calls = list(forge.calls)
 
-    def _run(self, git, scope: str, forge: GitHub | None, identity) -> int:
+    def _run(self, git, scope: str, forge: Forge | None, identity) -> int:
         o = self.o
         base = o.base or (forge.default_branch() if forge else remote_default_branch(git, o.remote))
         if base == o.branch:
@@ -259,7 +259,7 @@ class _Bot:
 
     # -- the pull request -----------------------------------------------------------------------------
 
-    def _open_pull(self, forge: GitHub | None) -> PullRequest | None:
+    def _open_pull(self, forge: Forge | None) -> PullRequest | None:
         if forge is None:
             return None
         pulls = sorted(forge.pulls(self.o.branch, "open"), key=lambda p: p.number)
@@ -270,7 +270,7 @@ class _Bot:
             )
         return pulls[0] if pulls else None
 
-    def _closed_with(self, forge: GitHub, fp: str) -> PullRequest | None:
+    def _closed_with(self, forge: Forge, fp: str) -> PullRequest | None:
         from .body import fingerprint_in
 
         for pull in forge.pulls(self.o.branch, "closed"):
@@ -280,7 +280,7 @@ class _Bot:
 
     def _publish(
         self,
-        forge: GitHub,
+        forge: Forge,
         open_pr: PullRequest | None,
         pr_title: str,
         body: str,
@@ -316,7 +316,7 @@ class _Bot:
             self.note(f"the pull request could not be published: {o.remote}/{o.branch} {what} again")
 
     def _nothing_to_change(
-        self, forge: GitHub | None, open_pr: PullRequest | None, base: str, base_tip: str, plan: Plan
+        self, forge: Forge | None, open_pr: PullRequest | None, base: str, base_tip: str, plan: Plan
     ) -> int:
         examined = f"{plan.examined} Dockerfile{'s' if plan.examined != 1 else ''}"
         if open_pr is None:
