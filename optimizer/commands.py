@@ -29,7 +29,7 @@ tools_app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_
 @format_app.command(
     help="Rewrite Dockerfiles into better ones. Prints a unified diff (exit 1 if anything would change); "
     "--write rewrites in place; '-' reads stdin and writes the result to stdout. "
-    "Other commands: `dockopt rules`, `dockopt explain CODE`, `dockopt verify`."
+    "Other commands: `dockopt rules`, `dockopt explain CODE`, `dockopt verify`, `dockopt pr`."
 )
 def format_command(
     paths: Annotated[
@@ -118,10 +118,18 @@ def _register_verify() -> None:
     tools_app.command("verify", help=HELP)(verify_command)
 
 
+def _register_pr() -> None:
+    """`dockopt pr` lives in optimizer/bot/; imported only when that command is asked for."""
+    from .bot.command import HELP, pr_command
+
+    tools_app.command("pr", help=HELP)(pr_command)
+
+
 def run_typer(argv: list[str]) -> None:
-    app = tools_app if argv and argv[0] in ("rules", "explain", "verify") else format_app
+    app = tools_app if argv and argv[0] in ("rules", "explain", "verify", "pr") else format_app
     if app is tools_app:
         _register_verify()
+        _register_pr()
     try:
         app(args=argv, prog_name="dockopt", standalone_mode=True)
     except SystemExit as exc:
