@@ -78,6 +78,13 @@ class ComposerClearCache(Rule):
             if any(hygiene.env_declared(run.instruction, name) for name in _VARIABLES):
                 continue
             message = f"`composer {last.subcommand}` leaves its download cache in the image"
+            home = hygiene.home(run.instruction) or "/root"
+            needed = hygiene.cache_reader(run, [f"{home}/.composer/cache", f"{home}/.cache/composer"])
+            if needed is not None:
+                yield self.finding(
+                    ctx, run.instruction, f"{message}; not cleared because {needed}", offset=where(last)
+                )
+                continue
             if any(switches_user(i) for i in filling):
                 yield self.finding(
                     ctx,

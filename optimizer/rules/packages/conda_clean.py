@@ -77,6 +77,12 @@ class CondaClean(Rule):
             if configured(hygiene, run.instruction, "softlink"):
                 continue
             message = f"`{last.manager} {last.subcommand}` leaves package tarballs and caches in the image"
+            needed = hygiene.cache_reader(run, ["/opt/conda/pkgs"])
+            if needed is not None:
+                yield self.finding(
+                    ctx, run.instruction, f"{message}; not cleaned because {needed}", offset=where(last)
+                )
+                continue
             if any(switches_user(i) for i in filling):
                 yield self.finding(
                     ctx,

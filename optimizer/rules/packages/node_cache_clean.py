@@ -77,6 +77,7 @@ _MARKERS = {
 }
 _OPTIONS = {"npm": ("--cache",), "yarn": ("--cache-folder",)}
 _ROOT_CACHE = {"npm": "/root/.npm", "yarn": "/usr/local/share/.cache/yarn"}
+_YARN_HOME_CACHE = "/root/.cache/yarn"  # yarn 1 run by root outside the official images
 
 
 @register
@@ -132,6 +133,13 @@ class NodeCacheClean(Rule):
         if mounted(run.instruction, cache or root_cache):
             return None
         message = f"`{manager} {last.subcommand}` leaves its package cache in the image"
+        needed = hygiene.cache_reader(
+            run, [cache or root_cache] + ([_YARN_HOME_CACHE] if manager == "yarn" else [])
+        )
+        if needed is not None:
+            return self.finding(
+                ctx, run.instruction, f"{message}; not cleaned because {needed}", offset=where(last)
+            )
         known = manager == "npm" or yarn_version == "classic"
         if hygiene.mounts_mode and cache is not None and known and not any(switches_user(i) for i in filling):
             edit = mount_edit(ctx, run.instruction, [mount_flag(cache)])

@@ -96,6 +96,15 @@ class PipNoCacheDir(Rule):
             dirty = [i for i in found if not _configured(hygiene, run, i)]
             if not dirty:
                 continue
+            needed = hygiene.cache_reader(run, [cache or "/root/.cache/pip"])
+            if needed is not None:
+                yield self.finding(
+                    ctx,
+                    run.instruction,
+                    f"`pip {dirty[0].subcommand}` fills pip's cache; left as it is because {needed}",
+                    offset=where(dirty[0]),
+                )
+                continue
             message = (
                 f"`pip {dirty[0].subcommand}` keeps downloaded and built wheels in pip's cache in the image"
             )

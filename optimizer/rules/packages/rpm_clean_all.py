@@ -100,6 +100,10 @@ class RpmCleanAll(Rule):
             if any(mounted(run.instruction, cache) for cache in caches):
                 continue
             message = f"`{manager} {last.subcommand}` leaves its metadata and packages in {caches[0]}"
+            needed = hygiene.cache_reader(run, list(caches))
+            if needed is not None:
+                yield self.finding(ctx, run.instruction, f"{message}; not cleaned because {needed}")
+                continue
             if any(switches_user(i) for i in filling):
                 yield self.finding(ctx, run.instruction, f"{message}; not cleaned: it runs as another user")
                 continue
