@@ -336,3 +336,62 @@ def _manager_reads(
 
 def _home_path(home: str | None, rest: str) -> str | None:
     return posixpath.join(home, rest) if home else None
+
+
+# Settings files package managers read, named by environment variables or at fixed places. A COPY
+# that writes one of them changes what the install does, so it can neither move below the install
+# (DO402) nor stay behind the dependency install when only the manifests are copied first (DO401).
+_CONFIG_ENV = {
+    "pip": ("PIP_CONFIG_FILE", "PIP_CONSTRAINT", "PIP_REQUIREMENT", "PIP_FIND_LINKS", "PIP_BUILD_CONSTRAINT",
+            "UV_CONFIG_FILE", "UV_CONSTRAINT", "UV_OVERRIDE", "UV_FIND_LINKS"),
+    "node": ("NPM_CONFIG_USERCONFIG", "npm_config_userconfig", "NPM_CONFIG_GLOBALCONFIG",
+             "npm_config_globalconfig", "YARN_RC_FILENAME", "npm_config_cache", "YARN_CACHE_FOLDER"),
+}  # fmt: skip
+_CONFIG_FIXED = {
+    "pip": ("/etc/pip.conf", "/etc/xdg/pip/pip.conf", "~/.config/pip/pip.conf", "~/.pip/pip.conf",
+            "/etc/uv/uv.toml", "~/.config/uv/uv.toml"),
+    "node": ("~/.npmrc", "/usr/local/etc/npmrc", "~/.yarnrc", "~/.yarnrc.yml"),
+    "apt": ("/etc/apt",),
+    "apk": ("/etc/apk",),
+    "rpm": ("/etc/yum.repos.d", "/etc/dnf", "/etc/yum.conf"),
+    "zypper": ("/etc/zypp",),
+}  # fmt: skip
+# By tool: pip reads no settings from the working directory; uv discovers uv.toml/pyproject.toml
+# there (and above); npm, yarn and pnpm read the project's .npmrc/.yarnrc, yarn also .yarnclean.
+_CONFIG_CWD = {
+    "uv": ("uv.toml", "pyproject.toml"),
+    "npm": (".npmrc",),
+    "pnpm": (".npmrc",),
+    "yarn": (".npmrc", ".yarnrc", ".yarnrc.yml", ".yarnclean"),
+}
+
+
+def config_reads(
+    script: Script, *, workdir: str | None, env: Mapping[str, str], home: str | None
+) -> list[tuple[str, str]]:
+    """(tool, path) for every settings file a package manager in ``script`` reads: named by ENV (or
+    by ``NAME=… tool`` in front of it), at its fixed places, or in the working directory."""
+    found: list[tuple[str, str]] = []
+    for command in script.commands:
+        invocation = recognise(command)
+        if invocation is None:
+            continue
+        family = "node" if invocation.family == "node" else invocation.family
+        local_env = {**env, **{k: v or "" for k, v in invocation.env}}
+        tool = invocation.manager
+        for name in _CONFIG_ENV.get(family, ()):
+            value = local_env.get(name)
+            if value:
+                for part in value.split():
+                    resolved = _resolve(part.removeprefix("file://"), workdir)
+                    if resolved is not None:
+                        found.append((tool, resolved))
+        for fixed in _CONFIG_FIXED.get(family, ()):
+            if fixed.startswith("~"):
+                if home is None:
+                    continue
+                fixed = posixpath.join(home, fixed[2:])
+            found.append((tool, fixed))
+        if workdir is not None:
+            found += [(tool, posixpath.join(workdir, name)) for name in _CONFIG_CWD.get(tool, ())]
+    return found

@@ -280,6 +280,21 @@ def _plan_one(
             return
         files += [f for f in result.files if f not in files]
         answer.unsafe += result.unsafe
+    # Settings files the installers read (ENV PIP_CONFIG_FILE=/app/pip.conf, the project's .npmrc …)
+    # that the copy brings: they go first with the manifests, or the install runs without them.
+    for tool, path in _settings_read(ctx, run.instruction):
+        inside = to_context(copy, path)
+        if (
+            inside is None
+            or inside == copy.source
+            or not (context.exists(inside) and context.is_sent(inside))
+        ):
+            continue
+        if context.is_dir(inside):
+            answer.message = f"`{tool}` reads {path} (a directory the copy brings): it cannot go first alone"
+            return
+        if inside not in files:
+            files.append(inside)
     for path in install_paths(ctx.tree, run.instruction):
         inside = to_context(copy, path.removesuffix("/bin"))
         if inside not in (None, copy.source) and context.is_sent(inside):
@@ -368,3 +383,20 @@ def _bundler_frozen(step: InstallStep, run: RunReading) -> dict[str, str | None]
             if {"frozen", "deployment"} & set(words) and {"true", "1"} & set(words):
                 return {"BUNDLE_FROZEN": "true"}
     return {}
+
+
+def _settings_read(ctx: Facts, run: Instruction) -> list[tuple[str, str]]:
+    """(tool, absolute path) of the settings files the package managers of ``run`` read."""
+    from ...analysis.effects import Effects
+    from ...shell.effects import config_reads
+
+    script = ctx.script(run)
+    scope = ctx.scopes.get(run)
+    if script is None or scope is None:
+        return []
+    env = {
+        name: value.text
+        for name, value in (*scope.args.items(), *scope.env.items())
+        if value.text is not None
+    }
+    return config_reads(script, workdir=scope.workdir.text, env=env, home=Effects.of(ctx).home(run))

@@ -162,7 +162,9 @@ def _is_archive(path: Path) -> bool:
         return True  # cannot tell: keep ADD
     if head.startswith(b"\x1f\x8b"):
         return _gzip_holds_tar(path)
-    return any(head[offset : offset + len(magic)] == magic for offset, magic in _MAGIC[1:]) or _tar_header(head)
+    return any(head[offset : offset + len(magic)] == magic for offset, magic in _MAGIC[1:]) or _tar_header(
+        head
+    )
 
 
 def _tar_header(head: bytes) -> bool:
@@ -176,8 +178,10 @@ def _tar_header(head: bytes) -> bool:
     except ValueError:
         return False
     unsigned = sum(head[:148]) + 8 * 32 + sum(head[156:512])
-    signed = sum((b - 256 if b > 127 else b) for b in head[:148]) + 8 * 32 + sum(
-        (b - 256 if b > 127 else b) for b in head[156:512]
+    signed = (
+        sum((b - 256 if b > 127 else b) for b in head[:148])
+        + 8 * 32
+        + sum((b - 256 if b > 127 else b) for b in head[156:512])
     )
     return stored in (unsigned, signed)
 
