@@ -7,6 +7,7 @@ from .triggers import build_caches, consecutive_runs, has_instruction, keyword_c
 CATALOGUE: tuple[Entry, ...] = (
     Entry("DO101", "uppercase-keywords", "style.uppercase_keywords", Phase.STYLE, keyword_case),
     Entry("DO102", "add-to-copy", "style.add_to_copy", Phase.STYLE, has_instruction("ADD")),
+    Entry("DO103", "maintainer-to-label", "style.maintainer_to_label", Phase.STYLE, has_instruction("MAINTAINER")),
     Entry("DO201", "merge-runs", "layers.merge_runs", Phase.LAYERS, consecutive_runs),
     Entry("DO301", "apt-lists-cleanup", "packages.apt_lists_cleanup", Phase.PACKAGES, mentions("apt", families=("apt",))),
     Entry("DO302", "apt-update-alone", "packages.apt_update_alone", Phase.MOVES, mentions("apt", families=("apt",))),
