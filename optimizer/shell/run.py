@@ -18,6 +18,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+import weakref
 from weakref import WeakKeyDictionary
 
 from optimizer.syntax import Dockerfile, Heredoc, Instruction
@@ -72,10 +73,20 @@ def analyse_run(tree: Dockerfile, instruction: Instruction) -> Script | None:
     return run_analysis(tree, instruction).script
 
 
-# Analyses by content: a RUN whose text, position and shell are unchanged since an earlier round of
-# the fix loop (a new tree, the same bytes at the same offsets) has the same script model, offsets
-# into the Dockerfile included — so rounds after the first only analyse what an edit touched.
-_by_content: OrderedDict[tuple[int, str, tuple[str, ...], bool], RunAnalysis] = OrderedDict()
+@dataclass
+class _Reusable:
+    """An analysis kept by content: the offset it was made at and the tree that uses it now."""
+
+    analysis: RunAnalysis
+    start: int
+    owner: weakref.ref[Dockerfile] | None
+
+
+# Analyses by content: a RUN whose text and shell are unchanged since an earlier round of the fix
+# loop (a new tree, the same bytes, perhaps moved by an edit before it) has the same script model;
+# its map into the Dockerfile is shifted to the new place. Each analysis serves one instruction of a
+# tree at a time (two identical RUNs of one file get one each), so a shift never moves another's.
+_by_content: OrderedDict[tuple[str, tuple[str, ...], bool], list[_Reusable]] = OrderedDict()
 _BY_CONTENT_SIZE = 4096
 
 
@@ -83,17 +94,32 @@ def run_analysis(tree: Dockerfile, instruction: Instruction) -> RunAnalysis:
     """The model of a RUN's (or ``ONBUILD RUN``'s) script, or the reason there is none. Cached."""
     cached = _cache.get(instruction)
     if cached is None:
-        key = (instruction.start, instruction.text, *_stage_shell(tree, instruction))
-        cached = _by_content.get(key)
-        if cached is None:
-            cached = _analyse(tree, instruction)
-            _by_content[key] = cached
-            if len(_by_content) > _BY_CONTENT_SIZE:
-                _by_content.popitem(last=False)
-        else:
-            _by_content.move_to_end(key)
+        cached = _reuse_or_analyse(tree, instruction)
         _cache[instruction] = cached
     return cached
+
+
+def _reuse_or_analyse(tree: Dockerfile, instruction: Instruction) -> RunAnalysis:
+    key = (instruction.text, *_stage_shell(tree, instruction))
+    entries = _by_content.get(key)
+    if entries is not None:
+        _by_content.move_to_end(key)
+        for entry in entries:
+            owner = entry.owner() if entry.owner is not None else None
+            if owner is tree:
+                continue  # serves another instruction of this tree
+            script = entry.analysis.script
+            if script is not None and script.map is not None:
+                script.map.shift = instruction.start - entry.start
+            entry.owner = weakref.ref(tree)
+            return entry.analysis
+    analysis = _analyse(tree, instruction)
+    if analysis.script is not None and analysis.script.map is not None:
+        analysis.script.map.shift = 0
+    _by_content.setdefault(key, []).append(_Reusable(analysis, instruction.start, weakref.ref(tree)))
+    if len(_by_content) > _BY_CONTENT_SIZE:
+        _by_content.popitem(last=False)
+    return analysis
 
 
 def parse_script(text: str) -> Script:
