@@ -6,13 +6,13 @@ from __future__ import annotations
 import re
 
 from .diff import unified_diff
-from .model import TOOL_NAME, Report
+from .model import TOOL_NAME, Report, relative_path
 
 
 def cell(text: str) -> str:
-    """Text for one table cell: pipes escaped, lines joined, HTML-looking text kept literal."""
-    text = " ".join(text.split())
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    """Text for one table cell: one line, pipes escaped (GitHub unescapes ``\\|`` in code spans too;
+    nothing else is escaped, since an escape inside a code span would show)."""
+    return " ".join(text.split()).replace("|", "\\|")
 
 
 def fence(body: str) -> str:
@@ -49,9 +49,10 @@ def render(report: Report) -> str:
         out.extend(f"- {cell(line)}\n" for line in report.errors)
         out.append("\n")
     for result in changed:
-        path = next((item.path for item in items if item.file is result), result.name)
+        path = relative_path(result, report.root)
         diff = unified_diff(result.text, result.output, path.lstrip("/"))
         marks = fence(diff)
-        out.append(f"<details><summary>{cell(path)}</summary>\n\n{marks}diff\n{diff}")
+        summary_text = path.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        out.append(f"<details><summary>{summary_text}</summary>\n\n{marks}diff\n{diff}")
         out.append(f"{'' if diff.endswith(chr(10)) else chr(10)}{marks}\n\n</details>\n\n")
     return "".join(out).rstrip("\n") + "\n"
