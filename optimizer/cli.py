@@ -251,11 +251,13 @@ class _Run:
 
 def output_format(options: FormatOptions) -> tuple[str | None, str | None]:
     """(the output format, None) or (None, the error line) for --output-format / the environment."""
-    from .report import FORMATS
-
     value, source = options.output_format, "--output-format"
     if value is None:
         value, source = os.environ.get(OUTPUT_FORMAT_ENV) or "full", OUTPUT_FORMAT_ENV
+    if value == "full":  # the common case, without importing the report package
+        return value, None
+    from .report import FORMATS
+
     if value not in FORMATS:
         return None, f"error: {source}: unknown output format '{value}' (choose from {', '.join(FORMATS)})"
     return value, None
@@ -366,18 +368,19 @@ class _Excluder:
     ``exclude`` of its configuration. Files named on the command line only with --force-exclude."""
 
     def __init__(self, options: FormatOptions, settings_for) -> None:
-        from .core.globs import anchor
-
         self.force = options.force_exclude
         self.settings_for = settings_for
-        cwd = Path.cwd()
-        self.patterns = tuple(anchor(pattern, cwd) for pattern in options.exclude)
+        self.patterns: tuple[str, ...] = ()
+        if options.exclude:
+            from .core.globs import anchor
+
+            cwd = Path.cwd()
+            self.patterns = tuple(anchor(pattern, cwd) for pattern in options.exclude)
 
     def __call__(self, path: Path, named: Path | None) -> bool:
         """``named``: the directory given on the command line that ``path`` was found in; None for a
         file named itself."""
         from .core.config import ConfigError
-        from .core.globs import is_excluded
 
         if named is None and not self.force:
             return False
@@ -385,6 +388,10 @@ class _Excluder:
             configured = self.settings_for(path.parent).exclude
         except ConfigError:  # reported when the file is processed
             configured = ()
+        if not self.patterns and not configured:
+            return False
+        from .core.globs import is_excluded
+
         below = None if self.force else named
         return is_excluded(path, (*self.patterns, *configured), below=below)
 

@@ -139,15 +139,18 @@ def load_config(path: Path) -> Settings:
         strategy = CacheStrategy(data.get("cache-strategy", CacheStrategy.CLEANUP.value))
     except ValueError:
         raise ConfigError(f"{path}: 'cache-strategy' must be one of {choices(CacheStrategy)}") from None
-    from .globs import anchor
+    exclude: tuple[str, ...] = ()
+    if excludes:
+        from .globs import anchor
 
-    base = path.parent.resolve()
+        base = path.parent.resolve()
+        exclude = tuple(anchor(pattern, base) for pattern in excludes)
     return Settings(
         select=lists["select"],
         ignore=lists["ignore"],
         unsafe_fixes=unsafe,
         cache_strategy=strategy,
-        exclude=tuple(anchor(pattern, base) for pattern in excludes),
+        exclude=exclude,
     )
 
 
