@@ -237,7 +237,6 @@ class _Run:
     """
 
     options: FormatOptions
-    format: str
     terminal: TextIO  # the per-file lines ("fixed …", "would fix …") and --show-fixes
     show_diff: bool
     use_color: bool = False
@@ -267,7 +266,7 @@ def _output_file_problem(raw: str) -> str | None:
     target = Path(raw)
     if target.is_dir():
         return f"error: --output-file: {raw} is a directory"
-    if not (target.parent if str(target.parent) else Path(".")).is_dir():
+    if not target.parent.is_dir():
         return f"error: --output-file: {raw}: no such directory"
     return None
 
@@ -302,13 +301,12 @@ def run_format(options: FormatOptions) -> int:
             except OSError as exc:
                 _say(stderr, f"error: --output-file: {options.output_file}: {exc.strerror or exc}\n")
                 return 2
-        run = _Run(options, fmt, output_stream or stdout, show_diff=True)
+        run = _Run(options, output_stream or stdout, show_diff=True)
     else:
         from .report.model import Report, repository_root
 
         run = _Run(
             options,
-            fmt,
             stdout if options.output_file else stderr,
             show_diff=options.output_file is not None,
             report=Report(root=repository_root(), write=options.write),
