@@ -99,7 +99,8 @@ class Runner:
 
     def action_outputs(self) -> dict[str, str]:
         return {
-            name: _evaluate(spec["value"], self.inputs, self.steps) for name, spec in ACTION["outputs"].items()
+            name: _evaluate(spec["value"], self.inputs, self.steps)
+            for name, spec in ACTION["outputs"].items()
         }
 
 
@@ -151,13 +152,17 @@ def test_install_step_reports_the_version(installed):
 
 
 def test_check_with_annotations_sarif_and_summary(installed, tmp_path):
-    workspace = _workspace(tmp_path, {"Dockerfile": NEEDS_FIX, "services/api/Dockerfile": "FROM alpine:3.20\n"})
+    workspace = _workspace(
+        tmp_path, {"Dockerfile": NEEDS_FIX, "services/api/Dockerfile": "FROM alpine:3.20\n"}
+    )
     runner = Runner(tmp_path, workspace, {"sarif-file": "reports/dockopt.sarif"}, {"install": installed})
     result = runner.run_step(_step("run"))
     assert result.code == 1, result.stderr  # --check found a change: the job fails
     annotations = [line for line in result.stdout.splitlines() if line.startswith("::")]
     assert [line.split("title=")[1].split("::")[0] for line in annotations] == ["DO101", "DO101", "DO102"]
-    assert all(",file=" not in line and line.split(" ")[1].startswith("file=Dockerfile,") for line in annotations)
+    assert all(
+        ",file=" not in line and line.split(" ")[1].startswith("file=Dockerfile,") for line in annotations
+    )
     assert "would fix Dockerfile" in result.stderr
 
     outputs = runner.action_outputs()
@@ -168,7 +173,9 @@ def test_check_with_annotations_sarif_and_summary(installed, tmp_path):
     }
     sarif = json.loads((workspace / "reports" / "dockopt.sarif").read_text())
     results = sarif["runs"][0]["results"]
-    assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results] == ["Dockerfile"] * 3
+    assert [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in results] == [
+        "Dockerfile"
+    ] * 3
 
     summary = runner.summary.read_text()
     assert summary.startswith("## dockopt\n\n2 files checked: 1 would be changed, 1 unchanged; 3 findings.")
@@ -189,7 +196,12 @@ def test_clean_tree_passes_and_says_unchanged(installed, tmp_path):
 
 def test_write_rewrites_and_reports_what_it_found(installed, tmp_path):
     workspace = _workspace(tmp_path, {"docker/Dockerfile": NEEDS_FIX, "README.md": "x\n"})
-    given = {"args": "--write --select DO102", "src": "docker", "output-format": "concise", "sarif-file": "out.sarif"}
+    given = {
+        "args": "--write --select DO102",
+        "src": "docker",
+        "output-format": "concise",
+        "sarif-file": "out.sarif",
+    }
     runner = Runner(tmp_path, workspace, given, {"install": installed})
     result = runner.run_step(_step("run"))
     assert result.code == 0, result.stderr
