@@ -192,10 +192,14 @@ def _hint(outcome) -> str | None:
     return None
 
 
-def _process(
-    text: str, name: str, settings, context_dir: Path | None, path: Path | None, report: bool = False
-):
-    """(outcome, findings on the input, error line) for one input; on an error the others are None.
+def _process(text: str, name: str, settings, context_dir: Path | None, path: Path | None):
+    """(outcome, error line) for one input; exactly one of them is None."""
+    outcome, _, error = _process_input(text, name, settings, context_dir, path, report=False)
+    return outcome, error
+
+
+def _process_input(text: str, name: str, settings, context_dir: Path | None, path: Path | None, report: bool):
+    """(outcome, findings on the input, error line); on an error the first two are None.
 
     The findings on the input are looked up only for a report (``report``); else they are [].
     """
@@ -214,14 +218,8 @@ def _process(
         return None, None, f"{name}: input too deeply nested to process"
     except Exception as exc:  # noqa: BLE001 - a rule's bug must not cost the user a traceback
         detail = " ".join(f"{type(exc).__name__}: {exc}".split())
-        return (
-            None,
-            None,
-            (
-                f"{name}: internal error: {detail}; the file was left unchanged. "
-                "Please report this as a dockopt bug."
-            ),
-        )
+        message = f"{name}: internal error: {detail}; the file was left unchanged. Please report this as a dockopt bug."
+        return None, None, message
     if outcome.error is not None:
         return None, None, f"{name}: internal error: {outcome.error}"
     return outcome, found, None
@@ -446,7 +444,7 @@ def _run_file(path: Path, run: _Run, settings_for, explicit_context) -> bool | N
     except InputError as exc:
         run.error(str(exc))
         return None
-    outcome, found, error = _process(
+    outcome, found, error = _process_input(
         text, name, settings, explicit_context or path.parent, path, report=run.report is not None
     )
     if error:
@@ -508,7 +506,7 @@ def _run_stdin(run: _Run, settings_for, explicit_context: Path | None) -> int:
             _say_utf8(text_out, text)
         return 0
     context_dir = explicit_context or (path.parent if path else None)
-    outcome, found, error = _process(text, name, settings, context_dir, path, report=run.report is not None)
+    outcome, found, error = _process_input(text, name, settings, context_dir, path, run.report is not None)
     if error:
         run.error(error)
         return 2
