@@ -49,7 +49,9 @@ for path in sorted(Path(sys.argv[2]).rglob("Dockerfile")):
 print(json.dumps(rows))
 """
 
-_REASON = re.compile(r"(?:because|unsafe: |not changed: |not cleaned: |not removed |not joined: |stays before this RUN: |; )(.*)$")
+_REASON = re.compile(
+    r"(?:because|unsafe: |not changed: |not cleaned: |not removed |not joined: |stays before this RUN: |; )(.*)$"
+)
 
 
 def _reason(message: str) -> str:
@@ -62,7 +64,10 @@ def _reason(message: str) -> str:
 
 def collect(checkout: Path) -> list[dict]:
     result = subprocess.run(
-        [sys.executable, "-c", _WORKER, str(checkout), str(CORPUS)], capture_output=True, text=True, check=True
+        [sys.executable, "-c", _WORKER, str(checkout), str(CORPUS)],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return json.loads(result.stdout)
 
@@ -76,23 +81,47 @@ def main() -> int:
     if args.baseline:
         runs = {"baseline": collect(args.baseline.resolve()), **runs}
     names = list(runs)
-    applied = {name: Counter(r["code"] for r in rows if r.get("kind") == "applied") for name, rows in runs.items()}
+    applied = {
+        name: Counter(r["code"] for r in rows if r.get("kind") == "applied") for name, rows in runs.items()
+    }
     unfixed = {
         name: Counter((r["code"], r["kind"]) for r in rows if r.get("kind") in ("unsafe", "display-only"))
         for name, rows in runs.items()
     }
-    codes = sorted({c for counter in applied.values() for c in counter} | {c for counter in unfixed.values() for c, _ in counter})
-    lines = ["# Corpus counts per rule (safe fixes, cleanup strategy)", "", "| rule | " + " | ".join(
-        f"applied ({n}) | unsafe left ({n}) | display-only ({n})" for n in names) + " |",
-        "|---|" + "---:|" * (3 * len(names))]
+    codes = sorted(
+        {c for counter in applied.values() for c in counter}
+        | {c for counter in unfixed.values() for c, _ in counter}
+    )
+    lines = [
+        "# Corpus counts per rule (safe fixes, cleanup strategy)",
+        "",
+        "| rule | "
+        + " | ".join(f"applied ({n}) | unsafe left ({n}) | display-only ({n})" for n in names)
+        + " |",
+        "|---|" + "---:|" * (3 * len(names)),
+    ]
     for code in codes:
         cells = []
         for name in names:
-            cells += [str(applied[name][code]), str(unfixed[name][(code, "unsafe")]), str(unfixed[name][(code, "display-only")])]
+            cells += [
+                str(applied[name][code]),
+                str(unfixed[name][(code, "unsafe")]),
+                str(unfixed[name][(code, "display-only")]),
+            ]
         lines.append(f"| {code} | " + " | ".join(cells) + " |")
     last = runs[names[-1]]
-    reasons = Counter((r["code"], r["kind"], _reason(r["message"])) for r in last if r.get("kind") in ("unsafe", "display-only"))
-    lines += ["", f"## Why findings are left unfixed ({names[-1]})", "", "| rule | kind | reason | count |", "|---|---|---|---:|"]
+    reasons = Counter(
+        (r["code"], r["kind"], _reason(r["message"]))
+        for r in last
+        if r.get("kind") in ("unsafe", "display-only")
+    )
+    lines += [
+        "",
+        f"## Why findings are left unfixed ({names[-1]})",
+        "",
+        "| rule | kind | reason | count |",
+        "|---|---|---|---:|",
+    ]
     for (code, kind, reason), count in sorted(reasons.items(), key=lambda item: (item[0][0], -item[1])):
         lines.append(f"| {code} | {kind} | {reason.replace('|', '/')} | {count} |")
     report = "\n".join(lines) + "\n"

@@ -14,7 +14,7 @@ import sys
 
 from .formatter import FormatOptions, run_format
 
-SUBCOMMANDS = ("rules", "explain", "verify", "pr")
+SUBCOMMANDS = ("rules", "explain", "verify")
 # The format command's options: (flag names, takes a value). commands.py declares the same set.
 OPTIONS: dict[str, tuple[tuple[str, ...], bool]] = {
     "write": (("--write", "-w"), False),
@@ -27,7 +27,12 @@ OPTIONS: dict[str, tuple[tuple[str, ...], bool]] = {
     "show_fixes": (("--show-fixes",), False),
     "context": (("--context",), True),
     "cache_strategy": (("--cache-strategy",), True),
+    "output_format": (("--output-format",), True),
+    "output_file": (("--output-file",), True),
+    "exclude": (("--exclude",), True),
+    "force_exclude": (("--force-exclude",), False),
 }
+LIST_OPTIONS = ("select", "ignore", "exclude")  # repeatable, and comma-separated
 COLOR_CHOICES = ("auto", "always", "never")
 CACHE_STRATEGIES = ("cleanup", "mounts")  # core.config.CacheStrategy's values (a test holds them equal)
 
@@ -61,7 +66,7 @@ def fast_parse(argv: list[str]) -> FormatOptions | None:
                 return None
             inline = argv[i]
             i += 1
-        if key in ("select", "ignore"):
+        if key in LIST_OPTIONS:
             getattr(options, key).extend(s.strip() for s in inline.split(",") if s.strip())
         else:
             setattr(options, key, inline)

@@ -64,6 +64,29 @@ def format_command(
             "'mounts' keeps them in BuildKit cache mounts.",
         ),
     ] = None,
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--output-format",
+            help="full (the diff, default), concise, json, sarif, github, gitlab, rdjson or markdown; "
+            "default from $DOCKOPT_OUTPUT_FORMAT.",
+        ),
+    ] = None,
+    output_file: Annotated[
+        str | None,
+        typer.Option(
+            "--output-file", help="Write the output there; the diff or summary still goes to the terminal."
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude", help="Skip files matching these patterns (added to the configured exclude)."
+        ),
+    ] = None,
+    force_exclude: Annotated[
+        bool, typer.Option("--force-exclude", help="Exclude matching files even when named explicitly.")
+    ] = False,
 ) -> None:
     if write and check:
         raise typer.BadParameter("--write and --check cannot be combined", param_hint="--check")
@@ -79,6 +102,10 @@ def format_command(
         show_fixes=show_fixes,
         context=context,
         cache_strategy=cache_strategy.value if cache_strategy else None,
+        output_format=output_format,
+        output_file=output_file,
+        exclude=split_selectors(exclude),
+        force_exclude=force_exclude,
     )
     raise typer.Exit(run_format(options))
 

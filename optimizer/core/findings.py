@@ -53,6 +53,10 @@ class Finding:
     column: int
     anchors: tuple[int, ...]  # first lines of the instructions it concerns (pragmas look here)
     fix: Fix | None = None
+    # Where the flagged text ends (exclusive column, same counting as ``column``); 0 when unknown,
+    # and reports then use the start position.
+    end_line: int = 0
+    end_column: int = 0
 
     @property
     def applicability(self) -> Applicability:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import posixpath
 import re
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-import weakref
 from weakref import WeakKeyDictionary
 
 from optimizer.syntax import Dockerfile, Heredoc, Instruction

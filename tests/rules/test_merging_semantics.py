@@ -82,7 +82,7 @@ DECLINED = [
     (["echo $$ > pid; cd /", "echo b"], "pid-in-subshell"),
     # Issue 16, class 3: errexit the model cannot see, and reads of the last command's state.
     ([". ./env.sh; false; echo no > n", "echo must-not-run > s"], "errexit-in-subshell"),
-    (["eval \"$SETUP\"; false; echo no > n", "echo b > b"], "errexit-in-subshell"),
+    (['eval "$SETUP"; false; echo no > n', "echo b > b"], "errexit-in-subshell"),
     (["echo a b > x", "echo $_ > last"], "reads-shell-state"),
     (["sleep 0 | true", "echo ${PIPESTATUS[0]} > p"], "reads-shell-state"),
 ]
