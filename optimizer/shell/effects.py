@@ -22,6 +22,7 @@ what an earlier instruction left.
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -203,12 +204,14 @@ def script_reads(script: Script, *, workdir: str | None, env: Mapping[str, str],
     refreshed: set[str] = set()
     for command in script.commands:
         if command.state in ("eval", "source", ".", "dynamic"):
-            reads.anything = f"`{command.text.strip()[:40]}` runs code dockopt cannot see"
-            return reads
+            reads.anything = reads.anything or f"`{command.text.strip()[:40]}` runs code dockopt cannot see"
+            continue
         name = (command.name or "").rsplit("/", 1)[-1]
         if command.name is None and command.words:
-            reads.anything = f"`{command.text.strip()[:40]}` runs a program named at run time"
-            return reads
+            reads.anything = (
+                reads.anything or f"`{command.text.strip()[:40]}` runs a program named at run time"
+            )
+            continue
         if name == "cd":
             cwd = _cd(command, cwd)
             continue
@@ -216,8 +219,7 @@ def script_reads(script: Script, *, workdir: str | None, env: Mapping[str, str],
         if invocation is not None:
             why = _manager_reads(invocation, reads, refreshed, cwd, env, home)
             if why:
-                reads.anything = why
-                return reads
+                reads.anything = reads.anything or why
             continue
         if not command.words or name in _NO_FILE_READS:
             continue
@@ -225,20 +227,26 @@ def script_reads(script: Script, *, workdir: str | None, env: Mapping[str, str],
             for word in command.args:
                 value = word.value
                 if value is None:
-                    reads.anything = f"`{command.text.strip()[:40]}` reads a path computed at run time"
-                    return reads
+                    reads.anything = (
+                        reads.anything or f"`{command.text.strip()[:40]}` reads a path computed at run time"
+                    )
+                    continue
                 if value.startswith("-"):
                     continue
                 resolved = _resolve(value, cwd)
                 if resolved is None:
                     reads.anything = (
-                        f"`{command.text.strip()[:40]}` reads a relative path from an unknown directory"
+                        reads.anything
+                        or f"`{command.text.strip()[:40]}` reads a relative path from an unknown directory"
                     )
-                    return reads
+                    continue
                 reads.paths.append(resolved)
             continue
-        reads.anything = f"`{command.text.strip()[:40]}` runs `{name or command.text.strip()[:20]}`, which may read any file"
-        return reads
+        reads.anything = (
+            reads.anything
+            or f"`{command.text.strip()[:40]}` runs `{name or command.text.strip()[:20]}`, which may read any file"
+        )
+        continue
     return reads
 
 
@@ -251,7 +259,9 @@ def _cd(command: Command, cwd: str | None) -> str | None:
     return _resolve(operands[0], cwd)
 
 
-def _resolve(path: str, cwd: str | None) -> str | None:
+def _resolve(path: str, cwd: str | None, home: str | None = None) -> str | None:
+    if path.startswith("~/") and home is not None:
+        path = posixpath.join(home, path[2:])
     if path.startswith("~") or "$" in path:
         return None
     if path.startswith("/"):
@@ -314,14 +324,12 @@ def _manager_reads(
         if local_env.get("PIP_FIND_LINKS"):
             links.append(local_env["PIP_FIND_LINKS"])
         for link in links:
-            if link is None:
-                return "pip --find-links names a path computed at run time"
-            if "://" in link and not link.startswith("file://"):
+            if link is not None and "://" in link and not link.startswith("file://"):
                 continue
-            resolved = _resolve(link.removeprefix("file://"), cwd)
-            if resolved is None:
-                return f"pip --find-links {link} names a path dockopt cannot resolve"
-            reads.paths.append(resolved)
+            resolved = _resolve(link.removeprefix("file://"), cwd, home) if link is not None else None
+            # A place computed at run time (or not resolvable here) may be any directory, caches
+            # included: read as data, since pip installs from what it finds there.
+            reads.paths.append(resolved or "/")
         for name in ("PIP_CONFIG_FILE", "PIP_CONSTRAINT", "PIP_REQUIREMENT"):
             if local_env.get(name):
                 resolved = _resolve(local_env[name], cwd)
@@ -394,4 +402,25 @@ def config_reads(
             found.append((tool, fixed))
         if workdir is not None:
             found += [(tool, posixpath.join(workdir, name)) for name in _CONFIG_CWD.get(tool, ())]
+    return found
+
+
+# Keys of settings files that name a place the tool reads packages or its cache from.
+_PLACE_KEYS = re.compile(
+    r"""^\s*["']?(cache|cache-folder|cacheFolder|offline|yarn-offline-mirror|offline-mirror|find-links|
+    find_links|index-url|extra-index-url|no-index|globalFolder|npmRegistryServer|registry|prefix|
+    store-dir|constraint|requirement|config)["']?\s*[=:\s]\s*(.*)$""",
+    re.IGNORECASE | re.MULTILINE | re.VERBOSE,
+)
+
+
+def settings_places(text: str) -> list[tuple[str, str]]:
+    """(key, value) of the settings in an .npmrc / .yarnrc(.yml) / pip.conf / uv.toml text that make
+    the tool read from a place (a cache, an offline mirror, find-links, a local index) or switch it
+    to offline: the install then depends on more than the manifests."""
+    found = []
+    for match in _PLACE_KEYS.finditer(text):
+        value = match.group(2).strip().strip(",").strip("[]").strip().strip("\"'")
+        if value:
+            found.append((match.group(1), value))
     return found

@@ -210,10 +210,40 @@ def _wraps(scripts: list[Script], joints: list[str]) -> list[bool]:
     for index, script in enumerate(scripts):
         after = joints[index] if index < len(joints) else None
         before = joints[index - 1] if index > 0 else None
-        as_earlier = after == "&&" and (script.leaks_state or not _plain_and_list(script, ("&&", "||")))
+        following = scripts[index + 1] if index + 1 < len(scripts) else None
+        as_earlier = after == "&&" and (
+            script.leaks_state
+            or (following is not None and _rehashes(script, following))
+            or not _plain_and_list(script, ("&&", "||"))
+        )
         as_later = before == "&&" and not _plain_and_list(script, ("&&",))
         wrapped.append(as_earlier or as_later)
     return wrapped
+
+
+_PROGRAM_DIRS = re.compile(r"(^|/)s?bin(/|$)")
+_WRITERS = frozenset({"cp", "mv", "ln", "install", "tee", "rm", "chmod"})
+
+
+def _rehashes(earlier: Script, later: Script) -> bool:
+    """The earlier script runs a command by name (bash and dash remember where they found it) and
+    then creates, moves or removes a file of that name in a ``bin`` directory, and the later script
+    runs that name again: in one shell it would get the remembered path, in a fresh one the new
+    file. The earlier script then keeps a subshell of its own."""
+    ran = {c.name for c in earlier.commands if c.name and "/" not in c.name}
+    later_names = {c.name for c in later.commands if c.name and "/" not in c.name}
+    for command in earlier.commands:
+        targets = [
+            r.target.value or "" for r in command.redirects if r.target is not None and r.operator != "<"
+        ]
+        name = (command.name or "").rsplit("/", 1)[-1]
+        if name in _WRITERS:
+            targets += [w.value or "" for w in command.args if not (w.value or "-").startswith("-")]
+        for target in targets:
+            base = target.rstrip("/").rsplit("/", 1)[-1]
+            if _PROGRAM_DIRS.search(target) and base in ran and base in later_names:
+                return True
+    return False
 
 
 def _glue(text: str, operator: str) -> str:

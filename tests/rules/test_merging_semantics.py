@@ -139,3 +139,17 @@ def test_merged_script_behaves_like_separate_runs(scripts, shell, tmp_path):
         (root / "sub").mkdir(parents=True)
     assert _separate(shell, scripts, a) == _merged(shell, plan.script, b), plan.script
     assert _files(a) == _files(b), plan.script
+
+
+def test_a_program_created_under_a_name_the_earlier_script_ran_keeps_a_subshell():
+    """bash and dash remember where they found `date`; a new /usr/local/bin/date made after that is
+    not seen by the same shell, but is by a fresh one: the earlier part runs in its own subshell."""
+    earlier = "date -u > /dev/null && printf '#!/bin/sh\\necho 2000\\n' > /usr/local/bin/date && chmod +x /usr/local/bin/date"
+    text = f"FROM scratch\nRUN {earlier}\nRUN date -u +%Y > /year\n"
+    tree = parse(text)
+    plan = plan_merge(Facts(tree=tree, text=text, settings=Settings()), tree.instructions[1:])
+    assert not isinstance(plan, NotJoined) and plan.wrapped == (True, False), plan
+    unrelated = "FROM scratch\nRUN chmod +x /usr/local/bin/tool\nRUN tool --version\n"
+    tree = parse(unrelated)
+    plan = plan_merge(Facts(tree=tree, text=unrelated, settings=Settings()), tree.instructions[1:])
+    assert not isinstance(plan, NotJoined) and plan.wrapped == (False, False), plan

@@ -293,6 +293,14 @@ def _plan_one(
         if context.is_dir(inside):
             answer.message = f"`{tool}` reads {path} (a directory the copy brings): it cannot go first alone"
             return
+        places = settings_places(context.read_text(inside) or "")
+        if places:
+            key, value = places[0]
+            answer.message = (
+                f"{inside} sets {key} = {value} for `{tool}`: the install may read more of the copied "
+                "source than the manifests"
+            )
+            return
         if inside not in files:
             files.append(inside)
     for path in install_paths(ctx.tree, run.instruction):
@@ -385,10 +393,16 @@ def _bundler_frozen(step: InstallStep, run: RunReading) -> dict[str, str | None]
     return {}
 
 
+def settings_places(text: str) -> list[tuple[str, str]]:
+    from ...shell.effects import settings_places as places
+
+    return places(text)
+
+
 def _settings_read(ctx: Facts, run: Instruction) -> list[tuple[str, str]]:
     """(tool, absolute path) of the settings files the package managers of ``run`` read."""
     from ...analysis.effects import Effects
-    from ...shell.effects import config_reads
+    from ...shell.effects import config_reads, script_reads
 
     script = ctx.script(run)
     scope = ctx.scopes.get(run)
@@ -399,4 +413,8 @@ def _settings_read(ctx: Facts, run: Instruction) -> list[tuple[str, str]]:
         for name, value in (*scope.args.items(), *scope.env.items())
         if value.text is not None
     }
-    return config_reads(script, workdir=scope.workdir.text, env=env, home=Effects.of(ctx).home(run))
+    home = Effects.of(ctx).home(run)
+    found = config_reads(script, workdir=scope.workdir.text, env=env, home=home)
+    # Paths the install reads as data (``--find-links /app/wheels``): from the copy, they must go first.
+    reads = script_reads(script, workdir=scope.workdir.text, env=env, home=home)
+    return found + [("the install", path) for path in reads.paths if path != "/"]

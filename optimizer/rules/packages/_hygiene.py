@@ -106,6 +106,14 @@ class Hygiene:
             return Applicability.DISPLAY_ONLY, reader.describe()
         return Applicability.UNSAFE, reader.describe()
 
+    def reads_itself(self, run: Run, paths: list[str]) -> bool:
+        """The RUN itself needs what an earlier instruction left in ``paths`` (an offline install from
+        the cache): a cache mount there would hide it (a cache mount starts empty)."""
+        from ...analysis.effects import Effects
+
+        reads = Effects.of(self.ctx).reads(run.instruction)
+        return any(_overlapping(read, path) for read in reads.paths for path in paths)
+
     def cache_reader(self, run: Run, paths: list[str]) -> str | None:
         """A later instruction that needs this package cache as data (an offline install, a copy of
         it to another stage): then cleaning it, or hiding it in a cache mount, breaks that reader."""
@@ -138,6 +146,11 @@ class Hygiene:
         if scope is not None and "HOME" in scope.env:
             return scope.env["HOME"].text
         return "/root" if self.runs_as_root(instruction) else None
+
+
+def _overlapping(a: str, b: str) -> bool:
+    a, b = posixpath.normpath(a), posixpath.normpath(b)
+    return a == b or a.startswith(b.rstrip("/") + "/") or b.startswith(a.rstrip("/") + "/")
 
 
 # -- facts about a script ------------------------------------------------------------------------

@@ -4,7 +4,8 @@
 Only with ``cache-strategy = "mounts"`` (in the default cleanup strategy there is nothing to
 clean: these caches are what a builder stage is for, and a multi-stage build leaves them behind):
 - ``go build``/``install``/``test``/``vet``/``run``/``generate`` get
-  ``--mount=type=cache,target=/root/.cache/go-build`` (``$GOCACHE`` when the stage sets it);
+  ``--mount=type=cache,target=/root/.cache/go-build`` (left alone when the stage places the cache
+  itself with ``GOCACHE`` or ``XDG_CACHE_HOME``, or the RUN or a ``go env -w`` sets them);
 - Go commands that download modules (the above and ``go mod download``/``tidy``/``vendor``,
   ``go get``, ``go list``) get ``--mount=type=cache,target=/go/pkg/mod`` (``$GOMODCACHE``, or
   ``$GOPATH/pkg/mod``) — only when the module cache's place is known: the stage sets it, or it is
@@ -129,17 +130,17 @@ class BuildCacheMounts(Rule):
         )
 
     def _go_build_cache(self, hygiene: Hygiene, run: Run) -> str | None:
-        """Where ``go`` keeps its build cache for this RUN: $GOCACHE, else $XDG_CACHE_HOME/go-build,
-        else $HOME/.cache/go-build (Go's os.UserCacheDir). None when it cannot be told: the script
-        or the command sets one of those, or ``go env -w`` wrote a setting Go reads from a file."""
+        """Where ``go`` keeps its build cache for this RUN: $HOME/.cache/go-build (Go's
+        os.UserCacheDir) when nothing moves it. None when GOCACHE or XDG_CACHE_HOME place it
+        (ENV, the script, ``go env -w``): a relocated cache is left as the Dockerfile has it."""
         if _go_settings_unknown(hygiene, run, ("GOCACHE", "XDG_CACHE_HOME", "HOME")):
             return None
-        if hygiene.env_declared(run.instruction, "GOCACHE"):
-            value = hygiene.env_value(run.instruction, "GOCACHE")
-            return value if value and value.startswith("/") and value != "off" else None
-        if hygiene.env_declared(run.instruction, "XDG_CACHE_HOME"):
-            value = hygiene.env_value(run.instruction, "XDG_CACHE_HOME")
-            return value.rstrip("/") + "/go-build" if value and value.startswith("/") else None
+        if hygiene.env_declared(run.instruction, "GOCACHE") or hygiene.env_declared(
+            run.instruction, "XDG_CACHE_HOME"
+        ):
+            # A cache the Dockerfile placed itself is a directory it may mean to keep (and one this
+            # rule's declared paths do not cover): left as it is.
+            return None
         home = hygiene.home(run.instruction)
         return None if home is None else home.rstrip("/") + "/.cache/go-build"
 

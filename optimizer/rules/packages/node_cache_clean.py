@@ -101,6 +101,8 @@ class NodeCacheClean(Rule):
         "/home/*/.npm/**",
         "/usr/local/share/.cache/yarn/**",
         "/home/*/.cache/yarn/**",
+        # `yarn cache clean` runs yarn once more, which rewrites node's compile cache of yarn.js.
+        "/tmp/v8-compile-cache*/**",
     )
 
     def check(self, ctx: Facts) -> Iterator[Finding]:
@@ -141,7 +143,13 @@ class NodeCacheClean(Rule):
                 ctx, run.instruction, f"{message}; not cleaned because {needed}", offset=where(last)
             )
         known = manager == "npm" or yarn_version == "classic"
-        if hygiene.mounts_mode and cache is not None and known and not any(switches_user(i) for i in filling):
+        if (
+            hygiene.mounts_mode
+            and cache is not None
+            and known
+            and not any(switches_user(i) for i in filling)
+            and not hygiene.reads_itself(run, [cache])
+        ):
             edit = mount_edit(ctx, run.instruction, [mount_flag(cache)])
             return self.finding(
                 ctx, run.instruction, f"{message}: use a cache mount", [edit], offset=where(last)
@@ -167,10 +175,32 @@ class NodeCacheClean(Rule):
 def _configured(hygiene: Hygiene, run: Run, filling: list[Invocation], manager: str) -> bool:
     if any(i.has(*_OPTIONS[manager]) for i in filling):
         return True
+    if _context_settings_place(hygiene):
+        return True
     names = _MARKERS[manager][1:]
     if any(name in names for i in filling for name, _ in i.env):
         return True
     return any(hygiene.env_declared(run.instruction, name) for name in names)
+
+
+def _context_settings_place(hygiene: Hygiene) -> bool:
+    """The build context's .npmrc/.yarnrc(.yml) moves the cache or turns on offline installs: the
+    cache may then be the project's own (copied in) or needed later; left as it is."""
+    from ...shell.effects import settings_places
+
+    context, _ = hygiene.ctx.build_context()
+    if context is None:
+        return False
+    for name in (".npmrc", ".yarnrc", ".yarnrc.yml"):
+        text = context.read_text(name) if context.exists(name) else None
+        if text and any(key.lower() in _CACHE_KEYS for key, _ in settings_places(text)):
+            return True
+    return False
+
+
+_CACHE_KEYS = frozenset(
+    {"cache", "cache-folder", "cachefolder", "offline", "yarn-offline-mirror", "offline-mirror"}
+)
 
 
 def _yarn_version(context_dir: Path | None) -> str | None:

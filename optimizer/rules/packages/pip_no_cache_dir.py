@@ -108,7 +108,12 @@ class PipNoCacheDir(Rule):
             message = (
                 f"`pip {dirty[0].subcommand}` keeps downloaded and built wheels in pip's cache in the image"
             )
-            if hygiene.mounts_mode and cache is not None and not any(switches_user(i) for i in dirty):
+            if (
+                hygiene.mounts_mode
+                and cache is not None
+                and not any(switches_user(i) for i in dirty)
+                and not hygiene.reads_itself(run, [cache])
+            ):
                 edit = mount_edit(ctx, run.instruction, [mount_flag(cache)])
                 yield self.finding(
                     ctx, run.instruction, f"{message}: use a cache mount", [edit], offset=where(dirty[0])
