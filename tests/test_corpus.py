@@ -13,6 +13,7 @@ from optimizer.core.config import Settings
 from optimizer.engine import fix_text
 from optimizer.engine.oracle import buildkit_error
 from optimizer.syntax import parse
+from optimizer.syntax.instructions import InstructionError
 
 FILES = corpus_files()
 IDS = [str(p.parent.relative_to(CORPUS)) for p in FILES]
@@ -20,6 +21,24 @@ IDS = [str(p.parent.relative_to(CORPUS)) for p in FILES]
 KNOWN_INVALID = {
     "dockerfile-parse-cases/test_invalid_dockerfile_structure__0": "unknown instruction: apt-get",
     "dockerfile-parse-cases/test_add_lines_stage_edge__0": "file with no instructions",
+    # Parser test inputs BuildKit's parser reads but its instruction layer (any build) refuses
+    # (optimizer/syntax/instructions.py); none of the real/ files is among them.
+    "buildkit-parser/testfiles/flags": "unknown flag --user for COPY (it takes: --chown, --from, --chmod, --link, --exclude, --parents)",
+    "buildkit-parser/testfiles/health": "HEALTHCHECK requires at least one argument",
+    "dockerfile-parse-cases/test_parent_images_missing_from__0": "FROM requires either one argument (the image) or three (image AS name)",
+    **{
+        # bare CMD/LABEL/ENV lines without a FROM: snippets for the parser, not buildable files
+        f"{case}": f"{keyword} before the first FROM: no build stage in current context"
+        for case, keyword in [
+            ("buildkit-parser/testfiles/jeztah-invalid-json-json-inside-string", "CMD"),
+            ("buildkit-parser/testfiles/jeztah-invalid-json-json-inside-string-double", "CMD"),
+            ("buildkit-parser/testfiles/jeztah-invalid-json-single-quotes", "CMD"),
+            ("buildkit-parser/testfiles/jeztah-invalid-json-unterminated-bracket", "CMD"),
+            ("buildkit-parser/testfiles/jeztah-invalid-json-unterminated-string", "CMD"),
+            ("buildkit-parser/testfiles/json", "CMD"),
+            ("dockerfile-parse-cases/test_add_del_instruction__0", "CMD"),
+        ]
+    },
 }
 
 
@@ -62,8 +81,10 @@ def test_agrees_with_buildkit(path):
     key = str(path.parent.relative_to(CORPUS))
     if key in KNOWN_INVALID:
         assert [e.message for e in tree.errors] == [KNOWN_INVALID[key]]
-        return
-    assert tree.errors == []
+        if not all(isinstance(e, InstructionError) for e in tree.errors):
+            return  # BuildKit's parser reads these too: compare below
+    else:
+        assert tree.errors == []
     theirs = oracle_rows(dockerfile.parse_string(text))
     assert _explain_nul(ours_as_oracle(tree)) == theirs
 

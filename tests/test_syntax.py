@@ -199,3 +199,72 @@ def test_directive_nodes_are_kept():
     tree = parse("# syntax=docker/dockerfile:1.7\nFROM a\n")
     assert isinstance(tree.nodes[0], Directive)
     assert tree.directive("syntax").value == "docker/dockerfile:1.7"
+
+
+# Non-ASCII text in builder flags (issue 16, class 6). BuildKit scans flags byte by byte and hands
+# each byte on as one rune: ``id=café`` reaches its AST as ``id=cafÃ©`` (``Flag.buildkit_text``). The
+# words split the same way, so such a file is read and kept — unless a character holds byte 0x85 or
+# 0xA0 in a flag word, which that scan takes for a blank and cuts the character in two.
+NON_ASCII_FLAGS = [
+    pytest.param("RUN --mount=type=cache,id=café,target=/x true\n", id="cache-id"),
+    pytest.param("RUN --mount=type=bind,source=/données,target=/d true\n", id="accented-path"),
+    pytest.param("COPY --chown=josé:josé a b\n", id="chown"),
+    pytest.param("RUN --mount=type=cache,id=日本,target=/x true\n", id="three-byte"),
+    pytest.param("RUN --mount=type=cache,id=🐳,target=/x true\n", id="four-byte"),
+    pytest.param("RUN --mount=type=cache,target=/x,id=a\u3000b true\n", id="ideographic-space-inside"),
+    pytest.param('RUN --mount=type=cache,id="à",target=/x true\n', id="a-grave-in-quotes"),
+    pytest.param("RUN \u00a0--mount=type=cache,target=/x true\n", id="nbsp-before-flag-ends-flags"),
+    pytest.param("RUN --mount=type=cache,target=/x\u3000true\n", id="ideographic-space-is-no-blank"),
+]
+
+
+@pytest.mark.parametrize("line", NON_ASCII_FLAGS)
+def test_non_ascii_in_flags_is_read_as_buildkit_reads_it(line):
+    import dockerfile
+
+    text = f"FROM a\n{line}"
+    tree = parse(text)
+    assert tree.errors == [], tree.errors
+    assert tree.print() == text
+    ours = tree.instructions[-1]
+    [_, theirs] = dockerfile.parse_string(text)
+    assert tuple(f.buildkit_text for f in ours.flags) == theirs.flags
+    assert ours.value == theirs.value
+    for flag in ours.flags:
+        if '"' not in text[flag.start : flag.end]:
+            assert text[flag.start : flag.end] == flag.text  # kept as written, for rules to copy
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "char"),
+    [
+        pytest.param("RUN --mount=type=cache,id=à,target=/x true\n", 27, "à", id="a-grave"),  # C3 A0
+        pytest.param("RUN --mount=type=cache,id=ą,target=/x true\n", 27, "ą", id="a-ogonek"),  # C4 85
+        pytest.param("ADD --\xa0 a b\n", 7, "\xa0", id="nbsp-in-flag-word"),
+    ],
+)
+def test_flag_words_buildkit_cuts_inside_a_character_are_refused(line, column, char):
+    [error] = parse(f"FROM a\n{line}").errors
+    assert (error.line, error.column) == (2, column)
+    assert error.message.startswith(f"BuildKit splits the builder flag inside the character {char!r}")
+
+
+@pytest.mark.parametrize(
+    ("line", "refused"),
+    [
+        pytest.param("HEALTHCHECK CMD écho", False, id="non-ascii-command"),
+        pytest.param('HEALTHCHECK CMD ["é"]', False, id="non-ascii-json"),
+        pytest.param("HEALTHCHECK CMD \xa0x", True, id="nbsp-after-blank"),
+        pytest.param("HEALTHCHECK CMD\u3000x", True, id="ideographic-space-as-blank"),
+        pytest.param("HEALTHCHECK CMD\xa0x", True, id="nbsp-cut-in-two"),
+    ],
+)
+def test_healthcheck_type_word_is_split_as_buildkit_splits_it(line, refused):
+    """``parseHealthConfig`` is byte-wise too: refused only where its cut differs from ours."""
+    import dockerfile
+
+    text = f"FROM a\n{line}\n"
+    tree = parse(text)
+    assert bool(tree.errors) is refused
+    if not refused:
+        assert tree.instructions[-1].value == dockerfile.parse_string(text)[-1].value

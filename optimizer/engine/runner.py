@@ -1,4 +1,4 @@
-"""The fix loop: check → select → apply → re-parse (ours and BuildKit's) → repeat to a fixpoint.
+"""The fix loop: check → select → apply → verify (both parsers, structure) → repeat to a fixpoint.
 
 Rules are run in phases (``rules.base.Phase``: copy order, copy moves, layers, packages, style).
 Each phase runs to its own fixpoint before the next starts, and the whole sequence repeats until a
@@ -9,15 +9,18 @@ code for rules that declare ``isolated``) are applied one at a time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..analysis.facts import Facts, Session
 from ..core.config import Settings
-from ..core.findings import Applicability, Finding
+from ..core.findings import Applicability, Edit, Finding
 from ..rules.base import Phase, Rule, all_rules, registered
+from ..shell.run import release
 from ..syntax import Dockerfile, ParseError, parse
+from ..syntax.errors import MAX_LINE_BYTES, LineTooLong
 from .edits import apply_edits, select_non_overlapping
+from .structure import structural_problem
 
 
 class InternalError(Exception):
@@ -155,8 +158,18 @@ def fix_text(
 ) -> Outcome:
     """Fix ``text`` to a fixpoint. Raises ParseError when the input itself is not a valid Dockerfile.
 
-    Every round's output must parse without errors with our parser and with BuildKit's, or the
-    whole run is abandoned and the input kept, with an InternalError naming the rule(s).
+    Every round's output is checked three ways: it parses without errors with our parser (which
+    includes BuildKit's 65,535-byte line limit and its instruction layer's checks), it parses with
+    BuildKit's own parser, and it keeps its structure: every instruction no applied edit touched is
+    still there, in order, read the same way (``structure.py``; a COPY moved below a dangling
+    ``RUN npm i\\`` parses, but as part of that RUN).
+
+    A failing round never costs the good fixes (``_apply_round``): each fix is tried alone on the
+    round's text. One that alone breaks the parse is a rule bug: the whole run is abandoned, the
+    input kept, and an InternalError names the rule(s). One that alone makes a line too long or
+    changes an instruction it does not touch is *withheld*: not applied, and reported in
+    ``remaining`` without a fix, its message saying why. The others are applied (one that fails
+    only together with another waits a round and is tried again on the new text).
     """
     source = LazyRules(settings) if rules is None else FixedRules(rules)
     session = Session(path, context_dir)
@@ -167,6 +180,8 @@ def fix_text(
     # Per phase: the text at which it last found nothing to apply, and what it found there. A phase
     # whose text has not changed since is not run again; at the end these are the remaining findings.
     clean: dict[Phase, tuple[str, list[Finding]]] = {}
+    # Per text: the fixes found on it that may not be applied, with the reason (see _apply_round).
+    withheld: dict[str, dict[_FixKey, str]] = {}
     rounds = 0
     try:
         for _ in range(settings.max_rounds):  # passes over all phases
@@ -174,16 +189,23 @@ def fix_text(
             for phase in source.phases():
                 if phase in clean and clean[phase][0] == facts.text:
                     continue
-                for _ in range(settings.max_rounds + 1):  # this phase to its fixpoint
+                phase_rounds = 0
+                while phase_rounds <= settings.max_rounds:  # this phase to its fixpoint
                     found = check(facts, source.for_round(facts, phase))
-                    chosen = select_non_overlapping([f for f in found if wanted(f, settings)])
+                    held = withheld.setdefault(facts.text, {})
+                    chosen = select_non_overlapping(
+                        [f for f in found if wanted(f, settings) and _key(f) not in held]
+                    )
                     if not chosen:
                         clean[phase] = (facts.text, found)
                         break
+                    applied, tree, candidate = _apply_round(facts, chosen, held)
+                    if not applied:
+                        continue  # every fix of the round was withheld: select again without them
+                    phase_rounds += 1
                     rounds += 1
-                    candidate = apply_edits(facts.text, [e for f in chosen for e in f.fix.edits])  # type: ignore[union-attr]
-                    tree = _reparse(facts.text, candidate, chosen)
-                    outcome.applied.extend(chosen)
+                    outcome.applied.extend(applied)
+                    release(facts.tree)  # its RUN analyses may serve the next round's tree
                     facts = Facts(tree, candidate, settings, session=session)
                     changed_in_pass = True
                 else:
@@ -197,7 +219,9 @@ def fix_text(
         outcome.applied = []
         outcome.remaining = []
         return outcome
-    remaining = [f for phase_text, found in clean.values() for f in found]
+    remaining = [
+        _declined(f, withheld.get(phase_text, {})) for phase_text, found in clean.values() for f in found
+    ]
     outcome.remaining = sorted(remaining, key=lambda f: (f.line, f.column, f.code, f.message))
     outcome.output = facts.text
     outcome.rounds = rounds
@@ -215,40 +239,105 @@ def _not_converged(outcome: Outcome, settings: Settings) -> Outcome:
     return outcome
 
 
-def _reparse(before: str, candidate: str, chosen: list[Finding]) -> Dockerfile:
-    """The tree of the candidate text; raises _Broken when either parser rejects it."""
-    tree, problem = _parse_both(candidate)
-    if problem is not None:
-        culprits = _culprits(before, chosen)
-        raise _Broken(
-            InternalError(
-                f"fix by {', '.join(culprits)} produced a file that does not parse ({problem}); "
-                "the file was left unchanged. Please report this as a dockopt bug.",
-                culprits,
-            )
-        )
-    return tree
+_FixKey = tuple[str, str, tuple[Edit, ...]]
 
 
-def _parse_both(text: str) -> tuple[Dockerfile, str | None]:
+def _key(finding: Finding) -> _FixKey:
+    return (finding.code, finding.message, finding.fix.edits if finding.fix else ())
+
+
+def _declined(finding: Finding, held: dict[_FixKey, str]) -> Finding:
+    """A finding whose fix was withheld, as it is reported: no fix, and the reason in its message."""
+    reason = held.get(_key(finding))
+    if reason is None:
+        return finding
+    return replace(finding, fix=None, message=f"{finding.message} (fix not applied: {reason})")
+
+
+@dataclass
+class _Verdict:
+    tree: Dockerfile
+    text: str
+    problem: str | None = None
+    # A problem the fix can be withheld for (the rest applied): it makes a line longer than
+    # BuildKit reads, or it changes an instruction it does not touch. Other problems (the output
+    # does not parse) are bugs of the rule, reported as an InternalError.
+    withholdable: bool = False
+
+
+def _verify(facts: Facts, fixes: list[Finding]) -> _Verdict:
+    """Apply ``fixes`` to the round's text and check the result: both parsers, then the structure."""
+    edits = [e for f in fixes for e in f.fix.edits]  # type: ignore[union-attr]
+    text = apply_edits(facts.text, edits)
     tree = parse(text)
     if tree.errors:
         first = tree.errors[0]
-        return tree, f"line {first.line}: {first.message}"
+        long_lines = all(isinstance(e, LineTooLong) for e in tree.errors)
+        if long_lines:
+            problem = (
+                f"it would make line {first.line} longer than BuildKit's limit of {MAX_LINE_BYTES} bytes"
+            )
+        else:
+            problem = f"line {first.line}: {first.message}"
+        return _Verdict(tree, text, problem, withholdable=long_lines)
     from .oracle import buildkit_error
 
     error = buildkit_error(text)
-    return tree, (f"BuildKit: {error}" if error else None)
+    if error:
+        return _Verdict(tree, text, f"BuildKit: {error}")
+    structural = structural_problem(facts.tree, edits, tree)
+    if structural:
+        return _Verdict(tree, text, f"it would change another instruction: {structural}", withholdable=True)
+    return _Verdict(tree, text)
 
 
-def _culprits(text: str, chosen: list[Finding]) -> tuple[str, ...]:
-    """The codes whose fix alone breaks the file; all of them if only the combination does."""
-    alone = {
-        f.code
-        for f in chosen
-        if f.fix is not None and _parse_both(apply_edits(text, list(f.fix.edits)))[1] is not None
-    }
-    return tuple(sorted(alone)) or tuple(sorted({f.code for f in chosen}))
+def _apply_round(
+    facts: Facts, chosen: list[Finding], held: dict[_FixKey, str]
+) -> tuple[list[Finding], Dockerfile, str]:
+    """Apply the round's fixes, keeping every good one: ``(applied, tree, text)``.
+
+    When the combined result fails a check, each fix is tried alone on the round's text. A fix
+    that alone breaks the parse is a rule bug: the run stops with an InternalError naming it (the
+    input is kept). A fix that alone makes a line too long or changes an instruction it does not
+    touch is withheld (recorded in ``held`` with the reason; it is reported without a fix). The
+    others are applied in order, each kept if the result with it still passes; one that fails only
+    in combination waits for the next round, where it is found again on the new text.
+    """
+    verdict = _verify(facts, chosen)
+    if verdict.problem is None:
+        return chosen, verdict.tree, verdict.text
+    alone = {id(f): _verify(facts, [f]) for f in chosen}
+    broken = [f for f in chosen if alone[id(f)].problem is not None and not alone[id(f)].withholdable]
+    if broken:
+        codes = tuple(sorted({f.code for f in broken}))
+        raise _Broken(
+            InternalError(
+                f"fix by {', '.join(codes)} produced a file that does not parse "
+                f"({alone[id(broken[0])].problem}); the file was left unchanged. "
+                "Please report this as a dockopt bug.",
+                codes,
+            )
+        )
+    good: list[Finding] = []
+    for finding in chosen:
+        problem = alone[id(finding)].problem
+        if problem is not None:
+            held[_key(finding)] = problem
+        else:
+            good.append(finding)
+    if not good:
+        return [], facts.tree, facts.text
+    if len(good) < len(chosen):
+        verdict = _verify(facts, good)
+        if verdict.problem is None:
+            return good, verdict.tree, verdict.text
+    applied, result = [good[0]], alone[id(good[0])]
+    for finding in good[1:]:
+        trial = _verify(facts, [*applied, finding])
+        if trial.problem is None:
+            applied.append(finding)
+            result = trial
+    return applied, result.tree, result.text
 
 
 __all__ = [

@@ -97,11 +97,39 @@ def parse_json_array(rest: str) -> list[str] | None:
     return data
 
 
+# What BuildKit's byte-wise flag scan takes for a blank: an ASCII space, or one of the two bytes
+# (0x85, 0xA0) that ``unicode.IsSpace(rune(b))`` accepts, which occur inside UTF-8 characters.
+_BYTE_SPACES = frozenset("\t\n\v\f\r ")
+_SPACE_BYTES = (0x85, 0xA0)
+
+
+class FlagBytesSplit(ArgumentError):
+    """A character of a flag word holds a byte BuildKit's byte-wise scan takes for a blank."""
+
+    def __init__(self, char: str, offset: int) -> None:
+        super().__init__(
+            f"BuildKit splits the builder flag inside the character {char!r} (U+{ord(char):04X}): "
+            "its UTF-8 bytes hold one it reads as a blank"
+        )
+        self.offset = offset
+
+
+def _splits_bytewise(ch: str) -> bool:
+    return not ch.isascii() and any(b in _SPACE_BYTES for b in ch.encode("utf-8", "surrogatepass"))
+
+
 def extract_builder_flags(line: str) -> tuple[str, list[str], int, list[tuple[int, int]]]:
     """line_parsers.go ``extractBuilderFlags``: leading ``--flag`` words and the rest of the line.
 
     Returns ``(rest, flags, rest_offset, spans)``: ``rest_offset`` is where ``rest`` starts in
     ``line`` and ``spans`` holds each flag's ``(start, end)`` in ``line``.
+
+    BuildKit walks the line byte by byte. Non-ASCII text is read the same way as here (its bytes are
+    never quotes, backslashes or ASCII blanks) with two exceptions: a non-ASCII Unicode blank is
+    *not* a blank to that scan (its lead byte is not), and a character whose UTF-8 bytes include
+    0x85 or 0xA0 is cut in two inside a flag word (those bytes are blanks to ``unicode.IsSpace``).
+    The first is mirrored (only ASCII blanks separate words here); the second raises
+    ``FlagBytesSplit``, as that reading cannot be written back as text.
     """
     words: list[str] = []
     spans: list[tuple[int, int]] = []
@@ -118,7 +146,7 @@ def extract_builder_flags(line: str) -> tuple[str, list[str], int, list[tuple[in
         if phase == in_spaces:
             if pos == n:
                 break
-            if is_space(ch):
+            if ch in _BYTE_SPACES:
                 pos += 1
                 continue
             if ch != "-" or pos + 1 == n or line[pos + 1] != "-":
@@ -131,7 +159,9 @@ def extract_builder_flags(line: str) -> tuple[str, list[str], int, list[tuple[in
                 spans.append((word_start, pos))
             break
         if phase == in_word:
-            if is_space(ch):
+            if _splits_bytewise(ch):
+                raise FlagBytesSplit(ch, pos)
+            if ch in _BYTE_SPACES:
                 phase = in_spaces
                 if word == "--":
                     return line[pos:], words, pos, spans
@@ -154,6 +184,8 @@ def extract_builder_flags(line: str) -> tuple[str, list[str], int, list[tuple[in
                     continue
                 pos += 1
                 ch = line[pos]
+                if _splits_bytewise(ch):
+                    raise FlagBytesSplit(ch, pos)
             word += ch
             pos += 1
             continue

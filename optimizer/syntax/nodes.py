@@ -58,7 +58,10 @@ class Blank(Node):
 
 @dataclass(frozen=True)
 class Flag:
-    """A builder flag as BuildKit reads it: ``--mount=type=cache,target=/x`` → name ``mount``."""
+    """A builder flag as BuildKit reads it: ``--mount=type=cache,target=/x`` → name ``mount``.
+
+    ``text`` is the word with BuildKit's quote and escape removal applied; non-ASCII text stays as
+    written (BuildKit's own string is ``buildkit_text``)."""
 
     text: str
     start: int  # source offsets of the flag word as written
@@ -72,6 +75,15 @@ class Flag:
     def value(self) -> str | None:
         parts = self.text.split("=", 1)
         return parts[1] if len(parts) == 2 else None
+
+    @property
+    def buildkit_text(self) -> str:
+        """The flag as BuildKit's AST holds it: its byte-wise scan reads non-ASCII text as the
+        Latin-1 decoding of its UTF-8 bytes (``id=café`` → ``id=cafÃ©``); ``text`` keeps what is
+        written. The two are the same for ASCII, and one determines the other."""
+        if self.text.isascii():
+            return self.text
+        return self.text.encode("utf-8", "surrogatepass").decode("latin-1")
 
 
 @dataclass(frozen=True)

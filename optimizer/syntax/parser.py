@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from . import buildkit as bk
-from .errors import ParseError
+from .errors import MAX_LINE_BYTES, LineTooLong, ParseError
+from .instructions import check_instructions
 from .nodes import (
     Blank,
     Comment,
@@ -75,7 +76,20 @@ class _Parser:
 
     # -- main loop -----------------------------------------------------------------------------
 
+    def _long_lines(self) -> None:
+        """bufio.Scanner's limit: BuildKit fails on the first line over MAX_LINE_BYTES bytes."""
+        for index, (_start, raw) in enumerate(self.lines):
+            if len(raw) * 4 <= MAX_LINE_BYTES:  # at most 4 bytes a character: cannot be too long
+                continue
+            size = len(raw.rstrip("\n").encode("utf-8", "surrogatepass"))
+            if index == 0 and self.bom:
+                size += 3  # the scanner sees the BOM's bytes as part of the first line
+            if size > MAX_LINE_BYTES:
+                self.errors.append(LineTooLong(size, index + 1))
+                return
+
     def run(self) -> Dockerfile:
+        self._long_lines()
         directives_done = False
         pending_comments: list[Comment] = []
         i = 0
@@ -108,15 +122,20 @@ class _Parser:
         if not any(isinstance(node, Instruction) for node in self.nodes):
             self.errors.append(ParseError("file with no instructions", max(len(self.lines), 1), 1))
         self._assign_stages()
-        return Dockerfile(
+        tree = Dockerfile(
             bom=self.bom,
             nodes=self.nodes,
             escape=self.escape,
             directives=self.directives,
             stages=self.stages,
-            errors=sorted(self.errors, key=lambda e: (e.line, e.column)),
             newline="\r\n" if self.text.count("\r\n") * 2 > self.text.count("\n") else "\n",
         )
+        if not self.errors:
+            # What BuildKit's parser accepts but its instruction layer (the start of any build)
+            # refuses; only read on a file the parser accepts, as BuildKit does.
+            self.errors = check_instructions(tree, self.text)
+        tree.errors = sorted(self.errors, key=lambda e: (e.line, e.column))
+        return tree
 
     def _directive(self, index: int, token: str) -> Directive | None:
         match = bk.DIRECTIVE_RE.match(token)
@@ -264,7 +283,14 @@ def _build(
     rest_start = offset + lead + (match.end() if match else len(trimmed))
     keyword_source = source_map.to_source(offset + lead)
 
-    args_raw, flag_words, args_rel, flag_spans = bk.extract_builder_flags(rest)
+    try:
+        args_raw, flag_words, args_rel, flag_spans = bk.extract_builder_flags(rest)
+    except bk.FlagBytesSplit as exc:
+        # BuildKit cuts the flag word inside a character: no text we could write means that reading.
+        errors.append(
+            ParseError(str(exc), line, _column(text, source_map.to_source(rest_start + exc.offset)))
+        )
+        args_raw, flag_words, args_rel, flag_spans = rest, [], 0, []
     args = bk.trim_space(args_raw)
     args_start = rest_start + args_rel + (len(args_raw) - len(bk.trim_left(args_raw)))
     flags = [
@@ -276,15 +302,10 @@ def _build(
         for word, (a, b) in zip(flag_words, flag_spans, strict=False)
     ]
     name = keyword.upper()
-    flag_region = rest[:args_rel] + args_raw[: len(args_raw) - len(bk.trim_left(args_raw))]
-    if not flag_region.isascii():
-        # BuildKit scans flags byte by byte, so a UTF-8 byte such as 0xA0 counts as a space there:
-        # its reading of non-ASCII text in these places is not one we can reproduce, so we do not
-        # rewrite such a file.
-        errors.append(ParseError("non-ASCII text in builder flags", line, _column(text, keyword_source)))
-    if name == "HEALTHCHECK" and not _healthcheck_head(args).isascii():
-        # The same byte-wise scan finds the end of HEALTHCHECK's first word and the blanks after it.
-        message = "non-ASCII text in HEALTHCHECK's first word or the blanks after it"
+    if name == "HEALTHCHECK" and not _healthcheck_agrees(args):
+        # BuildKit finds the end of HEALTHCHECK's first word and the blanks after it byte by byte:
+        # where that cuts elsewhere than the characters do, its reading is not one we can write.
+        message = "non-ASCII blank (or byte BuildKit reads as one) in HEALTHCHECK's first word or after it"
         errors.append(ParseError(message, line, _column(text, keyword_source)))
     if name not in KNOWN_INSTRUCTIONS:
         errors.append(ParseError(f"unknown instruction: {keyword}", line, _column(text, keyword_source)))
@@ -378,9 +399,26 @@ def _healthcheck_split(args: str) -> tuple[int, int]:
     return sep, nxt
 
 
-def _healthcheck_head(args: str) -> str:
-    """The type word of a HEALTHCHECK and the blanks after it (what BuildKit scans byte by byte)."""
-    return args[: _healthcheck_split(args)[1] + 1]
+def _healthcheck_agrees(args: str) -> bool:
+    """Whether BuildKit's byte-wise ``parseHealthConfig`` splits ``args`` where we do."""
+    if args.isascii():
+        return True
+    data = args.encode("utf-8", "surrogatepass")
+
+    def blank(byte: int) -> bool:  # unicode.IsSpace(rune(b)) for one byte
+        return byte in (0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20, 0x85, 0xA0)
+
+    sep = 0
+    while sep < len(data) and not blank(data[sep]):
+        sep += 1
+    nxt = sep
+    while nxt < len(data) and blank(data[nxt]):
+        nxt += 1
+    ours_sep, ours_nxt = _healthcheck_split(args)
+    return (sep, nxt) == (
+        len(args[:ours_sep].encode("utf-8", "surrogatepass")),
+        len(args[:ours_nxt].encode("utf-8", "surrogatepass")),
+    )
 
 
 def _healthcheck(args: str) -> tuple[tuple[str, ...], bool]:
