@@ -223,6 +223,7 @@ def fix_text(
         _declined(f, withheld.get(phase_text, {})) for phase_text, found in clean.values() for f in found
     ]
     outcome.remaining = sorted(remaining, key=lambda f: (f.line, f.column, f.code, f.message))
+    release(facts.tree)  # the caller never sees this tree: its analyses may serve the next file
     outcome.output = facts.text
     outcome.rounds = rounds
     return outcome
