@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-SUBCOMMANDS = ("rules", "explain", "verify")
+SUBCOMMANDS = ("rules", "explain", "verify", "lsp")
 # The format command's options: (flag names, takes a value). commands.py declares the same set.
 OPTIONS: dict[str, tuple[tuple[str, ...], bool]] = {
     "write": (("--write", "-w"), False),
