@@ -190,6 +190,8 @@ class DockoptServer(LanguageServer):
                 layer = layer.get("dockopt", layer) if isinstance(layer.get("dockopt"), dict) else layer
                 merged.update(layer)
         editor = EditorSettings.parse(merged)
+        if editor == self.editor and self.generation:
+            return
         root = self.workspace.root_path
         self.editor = editor
         self.settings = DocumentSettings(editor, Path(root) if root else None)
