@@ -109,8 +109,14 @@ def explain_command(rule: Annotated[str, typer.Argument(help="A rule code such a
     "or listen on --tcp HOST:PORT.",
 )
 def lsp_command(
-    tcp: Annotated[Optional[str], typer.Option("--tcp", help="Listen on HOST:PORT instead of stdio.", metavar="HOST:PORT")] = None,
-    stdio: Annotated[bool, typer.Option("--stdio", help="Use stdin/stdout (the default; accepted for editors that pass it).")] = False,
+    tcp: Annotated[
+        Optional[str],
+        typer.Option("--tcp", help="Listen on HOST:PORT instead of stdio.", metavar="HOST:PORT"),
+    ] = None,
+    stdio: Annotated[
+        bool,
+        typer.Option("--stdio", help="Use stdin/stdout (the default; accepted for editors that pass it)."),
+    ] = False,
     log_level: Annotated[
         str, typer.Option("--log-level", help="Log to stderr at this level: error, warning, info or debug.")
     ] = "warning",

@@ -26,7 +26,9 @@ def serve(tcp: str | None = None, log_level: str = "warning") -> int:
     """Run the server on stdio (or listen on ``tcp``, HOST:PORT) until the client says exit.
     Returns the exit code: 0 after ``shutdown`` then ``exit``, 1 when the client went away first."""
     logging.basicConfig(
-        stream=sys.stderr, level=getattr(logging, log_level.upper(), logging.WARNING), format="dockopt lsp: %(message)s"
+        stream=sys.stderr,
+        level=getattr(logging, log_level.upper(), logging.WARNING),
+        format="dockopt lsp: %(message)s",
     )
     from .server import server
 

@@ -56,6 +56,8 @@ class Analysis:
         self.parse_errors: list[ParseError] = []
         self.findings: list[Finding] = []
         self.internal_error: str | None = None
+        self.fix_error: str | None = None  # the fix loop failed (the text is then left as it is)
+        self.reported: set[str] = set()  # errors already sent to the editor's log
         self._outcome_lock = threading.Lock()
         self._outcome_done = False
         self._output: str | None = None
@@ -101,7 +103,7 @@ class Analysis:
             )
         except ParseError as exc:
             self.parse_errors = [exc]
-        except Exception as exc:  # noqa: BLE001 - a rule's bug must not take the server down
+        except Exception as exc:
             self.internal_error = _describe(exc)
             logger.exception("internal error while checking %s", subject.uri)
 
@@ -121,15 +123,18 @@ class Analysis:
 
         subject = self.subject
         try:
-            outcome = fix_text(subject.text, subject.settings, path=subject.path, context_dir=subject.context_dir)  # type: ignore[arg-type]
+            outcome = fix_text(
+                subject.text, subject.settings, path=subject.path, context_dir=subject.context_dir
+            )  # type: ignore[arg-type]
         except ParseError:
             return None
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             logger.exception("internal error while fixing %s", subject.uri)
-            self.internal_error = self.internal_error or _describe(exc)
+            self.fix_error = _describe(exc)
             return None
         if outcome.error is not None:
             logger.error("internal error while fixing %s: %s", subject.uri, outcome.error)
+            self.fix_error = str(outcome.error)
             return None
         return outcome.output
 
@@ -215,7 +220,9 @@ class Analysis:
             severity=severity(finding.code),
             source=SOURCE,
             code=finding.code,
-            code_description=types.CodeDescription(href=docs_href(finding.code, finding.name, self.subject.docs_url)),
+            code_description=types.CodeDescription(
+                href=docs_href(finding.code, finding.name, self.subject.docs_url)
+            ),
             data={"uri": self.subject.uri, "version": self.version, "index": index, "code": finding.code},
         )
 

@@ -37,7 +37,9 @@ CODE_ACTION_KINDS = [types.CodeActionKind.QuickFix, types.CodeActionKind.SourceF
 
 class DockoptServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("dockopt", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "dockopt", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental
+        )
         self.init_options: Any = None
         self.editor = EditorSettings()
         self.settings = DocumentSettings(self.editor)
@@ -145,6 +147,7 @@ class DockoptServer(LanguageServer):
         analysis = await loop.run_in_executor(self.worker, self._if_current, subject)
         if analysis is None or self._stale(subject):
             return  # a newer version is on its way
+        self.report(analysis)
         if not self.pull:
             self.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(
@@ -154,12 +157,25 @@ class DockoptServer(LanguageServer):
         # Format-on-save follows soon: have the fixed text ready (skipped if the text moved on).
         loop.run_in_executor(self.worker, self._warm, analysis)
 
+    def report(self, analysis: Analysis) -> None:
+        """Tell the editor's log about an internal error (each once)."""
+        for error in (analysis.internal_error, analysis.fix_error):
+            if error and error not in analysis.reported:
+                analysis.reported.add(error)
+                self.window_log_message(
+                    types.LogMessageParams(
+                        type=types.MessageType.Error,
+                        message=f"dockopt: internal error on {analysis.subject.uri} (version {analysis.version}): "
+                        f"{error}. Please report this as a dockopt bug.",
+                    )
+                )
+
     def _if_current(self, subject: Subject) -> Analysis | None:
         if self._stale(subject):
             return None
         try:
             return self._analyse(subject)
-        except Exception:  # noqa: BLE001 - Analysis catches rule errors; this is a last resort
+        except Exception:
             logger.exception("internal error while analysing %s", subject.uri)
             return None
 
@@ -197,7 +213,9 @@ class DockoptServer(LanguageServer):
         self.settings = DocumentSettings(editor, Path(root) if root else None)
         self.generation += 1
         for problem in (*editor.problems, *([self.settings.problem] if self.settings.problem else [])):
-            self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=f"dockopt: {problem}"))
+            self.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Warning, message=f"dockopt: {problem}")
+            )
 
     async def pull_configuration(self) -> None:
         if not self._capability("workspace.configuration", False):
@@ -223,14 +241,18 @@ class DockoptServer(LanguageServer):
             )
         return types.WorkspaceEdit(changes={uri: text_edits_})
 
-    def action(self, analysis: Analysis, plan: Plan, diagnostic: types.Diagnostic | None) -> types.CodeAction | None:
+    def action(
+        self, analysis: Analysis, plan: Plan, diagnostic: types.Diagnostic | None
+    ) -> types.CodeAction | None:
         finding = analysis.findings[plan.index] if plan.kind != "fix-all" else None
         kind = FIX_ALL_KIND if plan.kind == "fix-all" else types.CodeActionKind.QuickFix
         action = types.CodeAction(
             title=title(plan, finding),
             kind=kind,
             diagnostics=[diagnostic] if diagnostic else None,
-            is_preferred=True if plan.kind == "fix" and finding and finding.applicability.value == "safe" else None,
+            is_preferred=True
+            if plan.kind == "fix" and finding and finding.applicability.value == "safe"
+            else None,
             data=plan.to_data(analysis.subject.uri, analysis.version),
         )
         if self.resolve_edits:
@@ -262,7 +284,9 @@ async def initialized(ls: DockoptServer, params: types.InitializedParams) -> Non
             watchers=[types.FileSystemWatcher(glob_pattern=glob) for glob in WATCHED]
         )
         registration = types.Registration(
-            id="dockopt-config-files", method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES, register_options=options
+            id="dockopt-config-files",
+            method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+            register_options=options,
         )
         try:
             await ls.client_register_capability_async(types.RegistrationParams(registrations=[registration]))
@@ -320,7 +344,9 @@ async def did_change_configuration(ls: DockoptServer, params: types.DidChangeCon
     types.TEXT_DOCUMENT_DIAGNOSTIC,
     types.DiagnosticOptions(identifier="dockopt", inter_file_dependencies=False, workspace_diagnostics=False),
 )
-async def diagnostic(ls: DockoptServer, params: types.DocumentDiagnosticParams) -> types.DocumentDiagnosticReport:
+async def diagnostic(
+    ls: DockoptServer, params: types.DocumentDiagnosticParams
+) -> types.DocumentDiagnosticReport:
     analysis = await ls.current(params.text_document.uri)
     result_id = f"{analysis.version}:{analysis.subject.generation}"
     if params.previous_result_id == result_id:
@@ -373,13 +399,16 @@ async def resolve_code_action(ls: DockoptServer, action: types.CodeAction) -> ty
 async def formatting(ls: DockoptServer, params: types.DocumentFormattingParams) -> list[types.TextEdit]:
     analysis = await ls.current(params.text_document.uri)
     output = await asyncio.get_running_loop().run_in_executor(ls.worker, analysis.output)
+    ls.report(analysis)
     if output is None:
         return []
     return text_edits(analysis.index, changes(analysis.text, output))
 
 
 @server.feature(types.TEXT_DOCUMENT_RANGE_FORMATTING)
-async def range_formatting(ls: DockoptServer, params: types.DocumentRangeFormattingParams) -> list[types.TextEdit]:
+async def range_formatting(
+    ls: DockoptServer, params: types.DocumentRangeFormattingParams
+) -> list[types.TextEdit]:
     from .actions import range_fix
 
     analysis = await ls.current(params.text_document.uri)

@@ -56,7 +56,9 @@ class EditorSettings:
         for key, value in raw.items():
             name = KEYS.get(key)
             if name is None:
-                problems.append(f"unknown setting '{key}' (known: {', '.join(sorted(set(KEYS) - {'dockopt'}))})")
+                problems.append(
+                    f"unknown setting '{key}' (known: {', '.join(sorted(set(KEYS) - {'dockopt'}))})"
+                )
                 continue
             try:
                 values[name] = _value(name, value)
@@ -66,7 +68,10 @@ class EditorSettings:
 
     def overrides(self) -> Overrides:
         return Overrides(
-            select=self.select, ignore=self.ignore, unsafe_fixes=self.unsafe_fixes, cache_strategy=self.cache_strategy
+            select=self.select,
+            ignore=self.ignore,
+            unsafe_fixes=self.unsafe_fixes,
+            cache_strategy=self.cache_strategy,
         )
 
 

@@ -58,8 +58,7 @@ class LineIndex:
         offset = max(0, min(offset, len(self.text)))
         line = bisect_right(self.starts, offset) - 1
         start = self.starts[line]
-        if offset > self.line_end(line):  # inside a \r\n: the end of the line
-            offset = self.line_end(line)
+        offset = min(offset, self.line_end(line))  # inside a \r\n: the end of the line
         return types.Position(line=line, character=_units(self.text[start:offset], self.encoding))
 
     def offset(self, position: types.Position) -> int:

@@ -9,15 +9,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pytest
 import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 ROOT = Path(__file__).resolve().parents[2]
-WITH_TEST_RULES = ROOT / "tests" / "cli" / "with_test_rules.py"
-CORPUS = ROOT.parent / "shared" / "corpus" if (ROOT.parent / "shared" / "corpus").is_dir() else Path("/work/shared/corpus")
+CORPUS = (
+    ROOT.parent / "shared" / "corpus"
+    if (ROOT.parent / "shared" / "corpus").is_dir()
+    else Path("/work/shared/corpus")
+)
 
 
 class Client(LanguageClient):
@@ -63,7 +65,9 @@ def _make_client() -> Client:
     return client
 
 
-def capabilities(*, pull: bool = False, resolve: bool = False, document_changes: bool = True) -> types.ClientCapabilities:
+def capabilities(
+    *, pull: bool = False, resolve: bool = False, document_changes: bool = True
+) -> types.ClientCapabilities:
     """A client's capabilities: push or pull diagnostics, code-action resolve or not."""
     return types.ClientCapabilities(
         workspace=types.WorkspaceClientCapabilities(
@@ -84,20 +88,23 @@ def capabilities(*, pull: bool = False, resolve: bool = False, document_changes:
                 ),
                 is_preferred_support=True,
                 data_support=True,
-                resolve_support=types.ClientCodeActionResolveOptions(properties=["edit"]) if resolve else None,
+                resolve_support=types.ClientCodeActionResolveOptions(properties=["edit"])
+                if resolve
+                else None,
             ),
         ),
     )
 
 
-SERVER = [sys.executable, str(WITH_TEST_RULES), "lsp"]  # dockopt lsp, plus the CLI tests' test rules
+SERVER = [sys.executable, str(Path(__file__).with_name("server_with_test_rules.py")), "lsp"]  # + test rules
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=SERVER, client_factory=_make_client))
 async def client(lsp_client: Client):
     """A started, not yet initialised client; tests initialise it with ``start``."""
     yield lsp_client
-    await lsp_client.shutdown_session()
+    if lsp_client._server is None or lsp_client._server.returncode is None:  # not shut down by the test
+        await lsp_client.shutdown_session()
 
 
 async def start(
@@ -119,7 +126,9 @@ def open_doc(client: Client, path: Path, text: str, version: int = 1) -> str:
     uri = path.as_uri()
     client.text_document_did_open(
         types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=uri, language_id="dockerfile", version=version, text=text)
+            text_document=types.TextDocumentItem(
+                uri=uri, language_id="dockerfile", version=version, text=text
+            )
         )
     )
     return uri
@@ -147,7 +156,9 @@ def _offset(text: str, position: types.Position) -> int:
 
 def apply_edits(text: str, edits: list[types.TextEdit]) -> str:
     """What a client does with TextEdits: all ranges refer to the original text."""
-    spans = sorted(((_offset(text, e.range.start), _offset(text, e.range.end), e.new_text) for e in edits), reverse=True)
+    spans = sorted(
+        ((_offset(text, e.range.start), _offset(text, e.range.end), e.new_text) for e in edits), reverse=True
+    )
     previous_start = len(text) + 1
     for start, end, new in spans:
         assert end <= previous_start, "overlapping edits"
@@ -159,7 +170,9 @@ def apply_edits(text: str, edits: list[types.TextEdit]) -> str:
 def edits_of(edit: types.WorkspaceEdit | None, uri: str) -> list[types.TextEdit]:
     assert edit is not None
     if edit.document_changes:
-        return [e for change in edit.document_changes if change.text_document.uri == uri for e in change.edits]
+        return [
+            e for change in edit.document_changes if change.text_document.uri == uri for e in change.edits
+        ]
     assert edit.changes is not None
     return list(edit.changes[uri])
 
@@ -167,7 +180,7 @@ def edits_of(edit: types.WorkspaceEdit | None, uri: str) -> list[types.TextEdit]
 def cli_output(text: str, path: Path, *args: str) -> str:
     """What ``dockopt -`` prints for ``text`` as ``path`` (the editor's format-on-save)."""
     result = subprocess.run(
-        [sys.executable, str(WITH_TEST_RULES), *args, "--stdin-filename", str(path), "-"],
+        [*SERVER[:2], *args, "--stdin-filename", str(path), "-"],
         input=text.encode(),
         capture_output=True,
         cwd=path.parent,

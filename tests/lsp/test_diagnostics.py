@@ -32,7 +32,7 @@ async def test_open_publishes_one_diagnostic_per_finding_with_code_range_and_doc
     assert span(found["DO102"]) == (2, 0, 2, 3)
     # DO303 points at `apt-get install` and covers the rest of the instruction, continuation included.
     assert span(found["DO303"]) == (3, 22, 4, 34)
-    for code, diagnostic in found.items():
+    for diagnostic in found.values():
         assert diagnostic.source == "dockopt"
         assert diagnostic.severity == types.DiagnosticSeverity.Warning
         assert diagnostic.code_description is not None

@@ -18,7 +18,9 @@ CORPUS_FILES = [
 ]
 
 
-async def actions(client, uri: str, text: str, only: list[str] | None = None, range_: types.Range | None = None):
+async def actions(
+    client, uri: str, text: str, only: list[str] | None = None, range_: types.Range | None = None
+):
     return await client.text_document_code_action_async(
         types.CodeActionParams(
             text_document=types.TextDocumentIdentifier(uri=uri),
@@ -102,9 +104,9 @@ async def test_quick_fix_equals_the_cli_fix_of_that_finding_alone(client, tmp_pa
         assert fix.edit is None
         fix = await client.code_action_resolve_async(fix)
     edits = edits_of(fix.edit, uri)
-    assert [(e.range.start.line, e.range.start.character, e.range.end.character, e.new_text) for e in edits] == [
-        (2, 0, 3, "COPY")
-    ]
+    assert [
+        (e.range.start.line, e.range.start.character, e.range.end.character, e.new_text) for e in edits
+    ] == [(2, 0, 3, "COPY")]
     assert apply_edits(text, edits) == cli_output(text, path, "--select", "DO102")
 
 
@@ -150,7 +152,10 @@ async def test_disable_inserts_the_pragma_and_silences_the_finding(client, tmp_p
     disables = [a for a in found if a.title == "Disable DO101 for this instruction"]
     assert len(disables) == 2  # `run` and `add`
     new = apply_edits(text, edits_of(disables[0].edit, uri))
-    assert new == "FROM alpine\n  # dockopt: ignore=DO101\n  run echo hi\n# keep this\n# dockopt: ignore=DO102\nadd a.txt /a\n"
+    assert (
+        new
+        == "FROM alpine\n  # dockopt: ignore=DO101\n  run echo hi\n# keep this\n# dockopt: ignore=DO102\nadd a.txt /a\n"
+    )
     new = apply_edits(text, edits_of(disables[0].edit, uri) + edits_of(disables[1].edit, uri))
     assert new.endswith("# keep this\n# dockopt: ignore=DO102,DO101\nadd a.txt /a\n")
     replace_doc(client, uri, new, 2)
