@@ -8,7 +8,9 @@ that crashes costs a logged internal error and an empty result, never the server
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 import threading
 from bisect import bisect_right
 from dataclasses import dataclass
@@ -49,19 +51,24 @@ class Subject:
 
 
 class Analysis:
+    """Created on the event loop (cheap); ``check`` and ``output`` do the work, each once, on the
+    worker thread, and only when a request or the background refresh asks for them."""
+
     def __init__(self, subject: Subject, encoding: str) -> None:
         self.subject = subject
         self.index = LineIndex(subject.text, encoding)
-        self.tree: Dockerfile | None = None
+        self._tree: Dockerfile | None = None
         self.parse_errors: list[ParseError] = []
         self.findings: list[Finding] = []
         self.internal_error: str | None = None
         self.fix_error: str | None = None  # the fix loop failed (the text is then left as it is)
         self.reported: set[str] = set()  # errors already sent to the editor's log
+        self.checked = False
+        self._newlines: list[int] | None = None
+        self._check_lock = threading.Lock()
         self._outcome_lock = threading.Lock()
         self._outcome_done = False
         self._output: str | None = None
-        self._analyse()
 
     @property
     def version(self) -> int | None:
@@ -80,20 +87,17 @@ class Analysis:
         """Whether fixes may be offered: settings known, the text parses, no rule crashed."""
         return self.settings is not None and not self.parse_errors and self.internal_error is None
 
-    def _analyse(self) -> None:
+    def check(self) -> Analysis:
+        """Parse and find (once): ``findings``, ``parse_errors``, ``internal_error``."""
+        with self._check_lock:
+            if not self.checked:
+                self._check()
+                self.checked = True
+        return self
+
+    def _check(self) -> None:
         subject = self.subject
         if subject.settings is None:
-            return
-        try:
-            self.tree = parse(subject.text)
-        except ParseError as exc:
-            self.parse_errors = [exc]
-            return
-        except RecursionError:
-            self.parse_errors = [ParseError("input too deeply nested to process", 1, 1)]
-            return
-        if self.tree.errors:
-            self.parse_errors = list(self.tree.errors)
             return
         from ..engine import findings
 
@@ -102,10 +106,24 @@ class Analysis:
                 subject.text, subject.settings, path=subject.path, context_dir=subject.context_dir
             )
         except ParseError as exc:
-            self.parse_errors = [exc]
-        except Exception as exc:
+            self.parse_errors = (
+                list(self.tree.errors) if self.tree is not None and self.tree.errors else [exc]
+            )
+        except RecursionError:
+            self.parse_errors = [ParseError("input too deeply nested to process", 1, 1)]
+        except Exception as exc:  # a rule's bug must not take the server down
             self.internal_error = _describe(exc)
             logger.exception("internal error while checking %s", subject.uri)
+
+    @property
+    def tree(self) -> Dockerfile | None:
+        """The parsed text, for the few things that need instructions (parsed on first use)."""
+        if self._tree is None:
+            try:
+                self._tree = parse(self.text)
+            except (ParseError, RecursionError):
+                return None
+        return self._tree
 
     def output(self) -> str | None:
         """The text ``dockopt -`` prints for this version and settings; None when there is none to
@@ -117,7 +135,7 @@ class Analysis:
             return self._output
 
     def _fix(self) -> str | None:
-        if not self.usable:
+        if self.settings is None or (self.checked and not self.usable):
             return None
         from ..engine import fix_text
 
@@ -143,21 +161,31 @@ class Analysis:
     def finding_span(self, finding: Finding) -> tuple[int, int]:
         """The offsets a finding covers: from its position to the end of the instruction there
         (heredoc bodies excluded), or just the replaced text when its fix is one replacement there."""
-        column = finding.column
-        if finding.line == 1 and self.text.startswith("\ufeff"):
-            column += 1  # findings count columns the way editors do, without the BOM
-        start = self.index.offset_of(finding.line, column)
+        start = self._offset(finding.line, finding.column)
         if finding.fix is not None and len(finding.fix.edits) == 1:
             edit = finding.fix.edits[0]
             if edit.start == start and edit.end > edit.start:
                 return start, edit.end
-        instruction = self.instruction_at(start)
+        if finding.end_line is not None and finding.end_column is not None:
+            return start, max(start, self._offset(finding.end_line, finding.end_column))
+        instruction = self.instruction_at(start)  # a finding made without Rule.finding
         if instruction is None:
-            return start, self.index.line_end(finding.line - 1)
+            return start, self.index.line_end(self.index.position(start).line)
         end = instruction.body_end
         while end > start and self.text[end - 1] in "\r\n":
             end -= 1
         return start, max(end, start)
+
+    def _offset(self, line: int, column: int) -> int:
+        """The offset of a finding's 1-based line and column (lines end at \\n, as the engine
+        counts them; columns do not count a BOM)."""
+        if self._newlines is None:
+            self._newlines = [0, *(match.end() for match in re.finditer("\n", self.text))]
+        starts = self._newlines
+        start = starts[min(max(line, 1), len(starts)) - 1]
+        if line == 1 and self.text.startswith("\ufeff"):
+            column += 1
+        return min(start + max(column - 1, 0), len(self.text))
 
     def instruction_at(self, offset: int) -> Instruction | None:
         if self.tree is None:
@@ -180,6 +208,7 @@ class Analysis:
     # -- diagnostics -----------------------------------------------------------------------------
 
     def diagnostics(self) -> list[types.Diagnostic]:
+        self.check()
         subject = self.subject
         if subject.problem is not None:
             return [
@@ -237,6 +266,7 @@ def _rule_class(code: str):
     return registered().get(code)
 
 
+@functools.cache
 def severity(code: str) -> types.DiagnosticSeverity:
     """The rule's own ``severity`` when it declares one, else a warning: every finding is
     something to improve, none makes the Dockerfile invalid."""
@@ -248,6 +278,7 @@ def severity(code: str) -> types.DiagnosticSeverity:
     return types.DiagnosticSeverity.Warning
 
 
+@functools.cache
 def docs_href(code: str, name: str, template: str | None) -> str:
     """Where a rule's documentation is: the editor's URL template, else the rule's module, whose
     docstring is the documentation `dockopt explain` prints."""

@@ -1,19 +1,18 @@
 """The language server: pygls features wired to ``Analysis`` (one per document version).
 
-Work runs on one worker thread, so typing never waits for a check: a change records the new
-version and queues its analysis; a queued analysis whose version is no longer the newest is skipped,
-and a result is published only if its version is still the newest (stale results never overwrite
-newer ones). Each version's analysis is kept, so code actions, pull diagnostics and formatting of
-that version reuse it; after its diagnostics, the fixed text is computed in the background so
-format-on-save finds it ready.
+The work runs on one worker thread (``worker.py``), so reading messages never waits for a check.
+A change makes a new ``Analysis`` the document's current one and queues its check; a queued check
+whose analysis is no longer current is skipped, and diagnostics are published only while their
+analysis is still current, so stale results never overwrite newer ones. Requests for the same
+version (code actions, pull diagnostics, formatting, resolve) reuse that analysis; after its
+diagnostics the fixed text is computed in the background, so format-on-save finds it ready, and
+a request a user waits for jumps ahead of background work.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -28,10 +27,12 @@ from .actions import FIX_ALL_KIND, Plan, offered, plan_changes, title
 from .analysis import Analysis, Subject
 from .settings import DocumentSettings, EditorSettings
 from .text import Change, changes, text_edits
+from .worker import Priority, Worker
 
 logger = logging.getLogger("dockopt.lsp")
 
 WATCHED = ("**/dockopt.toml", "**/.dockopt.toml", "**/pyproject.toml", "**/.dockerignore")
+WARM_AFTER = 0.15  # seconds without a change before the fixed text is computed in the background
 CODE_ACTION_KINDS = [types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll, FIX_ALL_KIND]
 
 
@@ -44,10 +45,8 @@ class DockoptServer(LanguageServer):
         self.editor = EditorSettings()
         self.settings = DocumentSettings(self.editor)
         self.generation = 0  # bumped when settings or config files change
-        self.latest: dict[str, int | None] = {}  # uri -> newest version seen
-        self.analyses: dict[str, Analysis] = {}  # uri -> analysis of a recent version
-        self.lock = threading.Lock()
-        self.worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dockopt-lsp")
+        self.analyses: dict[str, Analysis] = {}  # uri -> analysis of the newest version
+        self.worker = Worker()
         self.tasks: set[asyncio.Future[Any]] = set()
 
     # -- client capabilities ---------------------------------------------------------------------
@@ -97,65 +96,58 @@ class DockoptServer(LanguageServer):
             docs_url=self.editor.docs_url,
         )
 
-    def _cached(self, subject: Subject) -> Analysis | None:
-        with self.lock:
-            cached = self.analyses.get(subject.uri)
+    def analysis(self, uri: str) -> Analysis:
+        """The analysis of the document as it is now: the kept one when nothing changed (text,
+        version, settings), else a new one, which becomes the kept one. Event loop thread only."""
+        subject = self.subject(uri)
+        kept = self.analyses.get(uri)
         if (
-            cached is not None
-            and cached.version == subject.version
-            and cached.subject.generation == subject.generation
-            and cached.text == subject.text
+            kept is not None
+            and kept.version == subject.version
+            and kept.subject.generation == subject.generation
+            and kept.text == subject.text
         ):
-            return cached
-        return None
-
-    def _analyse(self, subject: Subject) -> Analysis:
-        """On the worker: the analysis of ``subject``, from the cache when it was made already."""
-        cached = self._cached(subject)
-        if cached is not None:
-            return cached
+            return kept
         analysis = Analysis(subject, self.encoding)
-        with self.lock:
-            if self.latest.get(subject.uri) == subject.version and subject.generation == self.generation:
-                self.analyses[subject.uri] = analysis
+        self.analyses[uri] = analysis
         return analysis
 
-    def _stale(self, subject: Subject) -> bool:
-        return self.latest.get(subject.uri) != subject.version or subject.generation != self.generation
+    def stale(self, analysis: Analysis) -> bool:
+        """Whether a newer version (or newer settings) replaced this analysis."""
+        return self.analyses.get(analysis.subject.uri) is not analysis
 
     async def current(self, uri: str) -> Analysis:
-        """The analysis of the document as it is now (computed on the worker when not cached)."""
-        subject = self.subject(uri)
-        cached = self._cached(subject)
-        if cached is not None:
-            return cached
-        return await asyncio.get_running_loop().run_in_executor(self.worker, self._analyse, subject)
+        """The checked analysis of the document as it is now (checked on the worker if need be)."""
+        analysis = self.analysis(uri)
+        if not analysis.checked:
+            await self.worker.run(Priority.REQUEST, analysis.check)
+        return analysis
 
     def changed(self, uri: str) -> None:
         """A document opened, changed or was saved: check its newest version in the background."""
-        subject = self.subject(uri)
-        self.latest[uri] = subject.version
-        self._spawn(self._refresh(subject))
+        self._spawn(self._refresh(self.analysis(uri)))
 
     def _spawn(self, coroutine: Any) -> None:
         task = asyncio.ensure_future(coroutine)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
-    async def _refresh(self, subject: Subject) -> None:
-        loop = asyncio.get_running_loop()
-        analysis = await loop.run_in_executor(self.worker, self._if_current, subject)
-        if analysis is None or self._stale(subject):
+    async def _refresh(self, analysis: Analysis) -> None:
+        await self.worker.run(Priority.CHECK, lambda: None if self.stale(analysis) else analysis.check())
+        if self.stale(analysis) or not analysis.checked:
             return  # a newer version is on its way
         self.report(analysis)
         if not self.pull:
             self.text_document_publish_diagnostics(
                 types.PublishDiagnosticsParams(
-                    uri=subject.uri, version=subject.version, diagnostics=analysis.diagnostics()
+                    uri=analysis.subject.uri, version=analysis.version, diagnostics=analysis.diagnostics()
                 )
             )
-        # Format-on-save follows soon: have the fixed text ready (skipped if the text moved on).
-        loop.run_in_executor(self.worker, self._warm, analysis)
+        # Have the fixed text ready for format-on-save once typing pauses (a fix loop started
+        # between two keystrokes could not be stopped, and the next check would wait for it).
+        await asyncio.sleep(WARM_AFTER)
+        if not self.stale(analysis):
+            self.worker.submit(Priority.WARM, lambda: None if self.stale(analysis) else analysis.output())
 
     def report(self, analysis: Analysis) -> None:
         """Tell the editor's log about an internal error (each once)."""
@@ -169,19 +161,6 @@ class DockoptServer(LanguageServer):
                         f"{error}. Please report this as a dockopt bug.",
                     )
                 )
-
-    def _if_current(self, subject: Subject) -> Analysis | None:
-        if self._stale(subject):
-            return None
-        try:
-            return self._analyse(subject)
-        except Exception:
-            logger.exception("internal error while analysing %s", subject.uri)
-            return None
-
-    def _warm(self, analysis: Analysis) -> None:
-        if not self._stale(analysis.subject):
-            analysis.output()
 
     def refresh_all(self) -> None:
         """Settings or config files changed: check every open document again."""
@@ -316,9 +295,7 @@ def did_save(ls: DockoptServer, params: types.DidSaveTextDocumentParams) -> None
 @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
 def did_close(ls: DockoptServer, params: types.DidCloseTextDocumentParams) -> None:
     uri = params.text_document.uri
-    ls.latest.pop(uri, None)
-    with ls.lock:
-        ls.analyses.pop(uri, None)
+    ls.analyses.pop(uri, None)
     if not ls.pull:
         ls.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
@@ -376,6 +353,8 @@ async def code_action(ls: DockoptServer, params: types.CodeActionParams) -> list
             actions.append(ls.action(analysis, Plan("fix", index), diagnostic))
         actions.append(ls.action(analysis, Plan("disable", index), diagnostic))
     if _wants(only, FIX_ALL_KIND) and any(offered(finding, unsafe) for finding in analysis.findings):
+        if not ls.resolve_edits:
+            await ls.worker.run(Priority.REQUEST, analysis.output)  # not on the event loop
         actions.append(ls.action(analysis, Plan("fix-all"), None))
     return [action for action in actions if action is not None]
 
@@ -389,7 +368,7 @@ async def resolve_code_action(ls: DockoptServer, action: types.CodeAction) -> ty
     analysis = await ls.current(uri)
     if analysis.version != version:
         raise JsonRpcContentModified(f"{uri} changed since the action was offered")
-    found = await asyncio.get_running_loop().run_in_executor(ls.worker, plan_changes, analysis, plan)
+    found = await ls.worker.run(Priority.REQUEST, lambda: plan_changes(analysis, plan))
     if found is not None:
         action.edit = ls.workspace_edit(analysis, found)
     return action
@@ -397,8 +376,8 @@ async def resolve_code_action(ls: DockoptServer, action: types.CodeAction) -> ty
 
 @server.feature(types.TEXT_DOCUMENT_FORMATTING)
 async def formatting(ls: DockoptServer, params: types.DocumentFormattingParams) -> list[types.TextEdit]:
-    analysis = await ls.current(params.text_document.uri)
-    output = await asyncio.get_running_loop().run_in_executor(ls.worker, analysis.output)
+    analysis = ls.analysis(params.text_document.uri)  # formatting needs no findings
+    output = await ls.worker.run(Priority.REQUEST, analysis.output)
     ls.report(analysis)
     if output is None:
         return []
@@ -413,10 +392,10 @@ async def range_formatting(
 
     analysis = await ls.current(params.text_document.uri)
     start, end = analysis.index.offset(params.range.start), analysis.index.offset(params.range.end)
-    found = await asyncio.get_running_loop().run_in_executor(ls.worker, range_fix, analysis, start, end)
+    found = await ls.worker.run(Priority.REQUEST, lambda: range_fix(analysis, start, end))
     return text_edits(analysis.index, found)
 
 
 @server.feature(types.SHUTDOWN)
 def shutdown(ls: DockoptServer, params: None) -> None:
-    ls.worker.shutdown(wait=False, cancel_futures=True)
+    ls.worker.shutdown()

@@ -91,7 +91,12 @@ class Rule:
         also: tuple[Instruction, ...] = (),
     ) -> Finding:
         """A finding anchored at ``instruction`` (and ``also``), with a fix when ``edits`` are given."""
-        line, column = ctx.position(instruction.keyword_start if offset is None else offset)
+        start = instruction.keyword_start if offset is None else offset
+        line, column = ctx.position(start)
+        end = instruction.body_end
+        while end > start and ctx.text[end - 1] in "\r\n":
+            end -= 1
+        end_line, end_column = ctx.position(max(end, start))
         fix = Fix(tuple(sorted(edits)), applicability or self.safety) if edits else None
         return Finding(
             code=self.code,
@@ -101,6 +106,8 @@ class Rule:
             column=column,
             anchors=(instruction.line, *(other.line for other in also)),
             fix=fix,
+            end_line=end_line,
+            end_column=end_column,
         )
 
 

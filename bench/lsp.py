@@ -1,0 +1,189 @@
+"""Latency of ``dockopt lsp`` as an editor sees it: a warm server, timed from the client.
+
+For each document: open it, warm up, then N times change one line (a new version) and time
+
+* push diagnostics: ``didChange`` → the ``publishDiagnostics`` for that version;
+* pull diagnostics: ``didChange`` → the ``textDocument/diagnostic`` response (a pulling client);
+* formatting: ``didChange`` → the ``textDocument/formatting`` response (format-on-save after typing);
+* formatting again: the same version formatted once more (the version's result reused);
+
+next to the engine alone in process (``findings`` and ``fix_text`` on the same text), which is the
+"before": the cost every request paid without a per-version cache.
+
+Documents: ``bench/data/Dockerfile.50`` and the first 324 lines of moby/buildkit's Dockerfile from
+``../shared/corpus`` (read there, never copied). Writes ``bench/LSP.md`` (or ``--out``).
+
+    python bench/lsp.py [--runs 15] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from lsprotocol import types
+from pygls.lsp.client import LanguageClient
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CORPUS = ROOT.parent / "shared" / "corpus"
+if not CORPUS.is_dir():
+    CORPUS = Path("/work/shared/corpus")
+BUILDKIT = CORPUS / "real" / "moby__buildkit__Dockerfile" / "Dockerfile"
+
+
+def documents() -> list[tuple[str, Path, str]]:
+    fifty = HERE / "data" / "Dockerfile.50"
+    lines = BUILDKIT.read_text(encoding="utf-8").splitlines(keepends=True)[:324]
+    return [("50 lines (bench/data/Dockerfile.50)", fifty, fifty.read_text(encoding="utf-8")),
+            ("324 lines (moby/buildkit, first 324)", BUILDKIT, "".join(lines))]  # fmt: skip
+
+
+def variant(text: str, n: int) -> str:
+    """The text with its last line changed: a new version as after a keystroke."""
+    return text + f"# edit {n}\n"
+
+
+def median_ms(samples: list[float]) -> float:
+    return round(statistics.median(samples) * 1000, 1)
+
+
+def engine_alone(path: Path, text: str, runs: int) -> tuple[float, float]:
+    sys.path.insert(0, str(ROOT))
+    from optimizer.core.config import Settings
+    from optimizer.engine import findings, fix_text
+
+    timings: dict[str, list[float]] = {"findings": [], "fix_text": []}
+    for n in range(runs + 2):
+        version = variant(text, n)
+        for name, run in (("findings", findings), ("fix_text", fix_text)):
+            start = time.perf_counter()
+            run(version, Settings(), path=path, context_dir=path.parent)
+            if n >= 2:
+                timings[name].append(time.perf_counter() - start)
+    return median_ms(timings["findings"]), median_ms(timings["fix_text"])
+
+
+class Client(LanguageClient):
+    def __init__(self) -> None:
+        super().__init__("dockopt-bench", "1")
+        self.waiting: dict[tuple[str, int], asyncio.Future] = {}
+
+        @self.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def published(params: types.PublishDiagnosticsParams) -> None:
+            future = self.waiting.pop((params.uri, params.version), None)
+            if future is not None and not future.done():
+                future.set_result(params)
+
+
+async def session(pull: bool, docs: list[tuple[str, Path, str]], runs: int) -> dict[str, dict[str, float]]:
+    client = Client()
+    await client.start_io(sys.executable, "-m", "optimizer", "lsp")
+    capabilities = types.ClientCapabilities(
+        text_document=types.TextDocumentClientCapabilities(
+            diagnostic=types.DiagnosticClientCapabilities() if pull else None,
+            publish_diagnostics=types.PublishDiagnosticsClientCapabilities(version_support=True),
+        )
+    )
+    await client.initialize_async(types.InitializeParams(capabilities=capabilities, root_uri=ROOT.as_uri()))
+    client.initialized(types.InitializedParams())
+    results: dict[str, dict[str, float]] = {}
+    loop = asyncio.get_running_loop()
+    for label, path, text in docs:
+        uri = path.as_uri()
+        identifier = types.TextDocumentIdentifier(uri=uri)
+        client.text_document_did_open(
+            types.DidOpenTextDocumentParams(
+                text_document=types.TextDocumentItem(uri=uri, language_id="dockerfile", version=0, text=text)
+            )
+        )
+        version = 0
+        samples: dict[str, list[float]] = {"diagnostics": [], "formatting": [], "formatting again": []}
+
+        def change() -> int:
+            nonlocal version
+            version += 1
+            client.text_document_did_change(
+                types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                    content_changes=[types.TextDocumentContentChangeWholeDocument(text=variant(text, version))],
+                )
+            )
+            return version
+
+        for n in range(runs + 3):  # three warm-up rounds
+            start = time.perf_counter()
+            if pull:
+                change()
+                await client.text_document_diagnostic_async(types.DocumentDiagnosticParams(text_document=identifier))
+            else:
+                future = loop.create_future()
+                client.waiting[(uri, version + 1)] = future
+                change()
+                await asyncio.wait_for(future, 60)
+            diagnostics = time.perf_counter() - start
+            start = time.perf_counter()
+            change()
+            options = types.FormattingOptions(tab_size=4, insert_spaces=True)
+            await client.text_document_formatting_async(types.DocumentFormattingParams(text_document=identifier, options=options))
+            formatting = time.perf_counter() - start
+            start = time.perf_counter()
+            await client.text_document_formatting_async(types.DocumentFormattingParams(text_document=identifier, options=options))
+            again = time.perf_counter() - start
+            if n >= 3:
+                samples["diagnostics"].append(diagnostics)
+                samples["formatting"].append(formatting)
+                samples["formatting again"].append(again)
+        results[label] = {name: median_ms(values) for name, values in samples.items()}
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--out", type=Path, default=HERE / "LSP.md")
+    args = parser.parse_args()
+    docs = documents()
+    push = asyncio.run(session(False, docs, args.runs))
+    pull = asyncio.run(session(True, docs, args.runs))
+    rows = []
+    for label, path, text in docs:
+        find_ms, fix_ms = engine_alone(path, text, args.runs)
+        rows.append(
+            f"| {label} | {find_ms} | {fix_ms} | {push[label]['diagnostics']} | {pull[label]['diagnostics']} "
+            f"| {push[label]['formatting']} | {push[label]['formatting again']} |"
+        )
+    report = "\n".join(
+        [
+            "# `dockopt lsp` latency",
+            "",
+            "Generated by `python bench/lsp.py` (warm server over stdio, timed from the client; "
+            f"median of {args.runs} changes after 3 warm-up rounds; milliseconds). "
+            f"Python {platform.python_version()}, {platform.machine()}, a machine shared with other jobs.",
+            "",
+            "| document | engine `findings` | engine `fix_text` | push: change → diagnostics "
+            "| pull: change → diagnostics | change → formatting | formatting the same version again |",
+            "|---|---|---|---|---|---|---|",
+            *rows,
+            "",
+            "The engine columns are the \"before\": what each request cost with no per-version result kept.",
+            "Diagnostics run `findings` once per version; formatting runs `fix_text` once per version",
+            "(started in the background right after the diagnostics, so format-on-save finds it ready);",
+            "every other request for that version reuses both.",
+            "",
+        ]
+    )
+    args.out.write_text(report, encoding="utf-8")
+    print(report)
+
+
+if __name__ == "__main__":
+    main()
