@@ -32,6 +32,7 @@ from .worker import Priority, Worker
 logger = logging.getLogger("dockopt.lsp")
 
 WATCHED = ("**/dockopt.toml", "**/.dockopt.toml", "**/pyproject.toml", "**/.dockerignore")
+CHECK_GRACE = 0.002  # seconds between a change and the start of its check
 WARM_AFTER = 0.15  # seconds without a change before the fixed text is computed in the background
 CODE_ACTION_KINDS = [types.CodeActionKind.QuickFix, types.CodeActionKind.SourceFixAll, FIX_ALL_KIND]
 
@@ -133,6 +134,11 @@ class DockoptServer(LanguageServer):
         task.add_done_callback(self.tasks.discard)
 
     async def _refresh(self, analysis: Analysis) -> None:
+        # A request sent with the change (format-on-save sends both at once) is read first and,
+        # being what the user waits for, runs before this check.
+        await asyncio.sleep(CHECK_GRACE)
+        if self.stale(analysis):
+            return
         await self.worker.run(Priority.CHECK, lambda: None if self.stale(analysis) else analysis.check())
         if self.stale(analysis) or not analysis.checked:
             return  # a newer version is on its way
