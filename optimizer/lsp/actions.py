@@ -21,9 +21,10 @@ FIX_ALL_KIND = "source.fixAll.dockopt"
 class Plan:
     kind: str  # "fix", "disable" or "fix-all"
     index: int = -1  # the finding, for "fix" and "disable"
+    code: str = ""  # its code: an index into other findings (new settings, same version) is refused
 
     def to_data(self, uri: str, version: int | None) -> dict[str, object]:
-        return {"uri": uri, "version": version, "plan": self.kind, "index": self.index}
+        return {"uri": uri, "version": version, "plan": self.kind, "index": self.index, "code": self.code}
 
     @classmethod
     def from_data(cls, data: object) -> tuple[str, int | None, Plan] | None:
@@ -34,7 +35,8 @@ class Plan:
         if kind not in ("fix", "disable", "fix-all") or not isinstance(index, int):
             return None
         version = data.get("version")
-        return data["uri"], version if isinstance(version, int) else None, cls(kind, index)
+        code = data.get("code") if isinstance(data.get("code"), str) else ""
+        return data["uri"], version if isinstance(version, int) else None, cls(kind, index, code)
 
 
 def offered(finding: Finding, unsafe_enabled: bool) -> bool:
@@ -65,6 +67,8 @@ def plan_changes(analysis: Analysis, plan: Plan) -> list[Change] | None:
     if not 0 <= plan.index < len(analysis.findings):
         return None
     finding = analysis.findings[plan.index]
+    if plan.code and finding.code != plan.code:
+        return None
     if plan.kind == "disable":
         change = disable(analysis, finding)
         return None if change is None else [change]

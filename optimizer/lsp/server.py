@@ -356,8 +356,8 @@ async def code_action(ls: DockoptServer, params: types.CodeActionParams) -> list
             continue
         diagnostic = analysis.diagnostic(index, finding)
         if offered(finding, unsafe):
-            actions.append(ls.action(analysis, Plan("fix", index), diagnostic))
-        actions.append(ls.action(analysis, Plan("disable", index), diagnostic))
+            actions.append(ls.action(analysis, Plan("fix", index, finding.code), diagnostic))
+        actions.append(ls.action(analysis, Plan("disable", index, finding.code), diagnostic))
     if _wants(only, FIX_ALL_KIND) and any(offered(finding, unsafe) for finding in analysis.findings):
         if not ls.resolve_edits:
             await ls.worker.run(Priority.REQUEST, analysis.output)  # not on the event loop
@@ -375,8 +375,9 @@ async def resolve_code_action(ls: DockoptServer, action: types.CodeAction) -> ty
     if analysis.version != version:
         raise JsonRpcContentModified(f"{uri} changed since the action was offered")
     found = await ls.worker.run(Priority.REQUEST, lambda: plan_changes(analysis, plan))
-    if found is not None:
-        action.edit = ls.workspace_edit(analysis, found)
+    if found is None:
+        raise JsonRpcContentModified(f"{uri}: the finding is gone (settings changed)")
+    action.edit = ls.workspace_edit(analysis, found)
     return action
 
 
