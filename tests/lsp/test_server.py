@@ -77,6 +77,37 @@ async def test_initialization_options_and_workspace_configuration(client, tmp_pa
     assert {str(d.code) for d in client.diagnostics[uri]} == {"DO101", "DO102"}
 
 
+NODE = 'FROM node:20\nWORKDIR /app\nCOPY . .\nRUN npm ci\nCMD ["node", "index.js"]\n'
+
+
+async def test_build_context_is_the_folder_or_the_configured_one(client, tmp_path):
+    """COPY reordering needs the manifests: found in the document's folder by default, or in the
+    `context` setting (relative to the workspace root), exactly as `dockopt --context`."""
+    app, docker = tmp_path / "app", tmp_path / "docker"
+    app.mkdir()
+    docker.mkdir()
+    (app / "package.json").write_text('{"name": "x", "version": "1.0.0", "dependencies": {}}\n')
+    (app / "package-lock.json").write_text(
+        '{"name": "x", "lockfileVersion": 3, "requires": true, "packages": {}}\n'
+    )
+    await start(client, tmp_path, options={"context": "app"})
+    uri = open_doc(client, docker / "Dockerfile", NODE)
+    assert await codes(client, uri, 1) == {"DO401", "DO308"}
+    edits = await client.text_document_formatting_async(
+        types.DocumentFormattingParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), options=types.FormattingOptions(4, True)
+        )
+    )
+    expected = cli_output(NODE, docker / "Dockerfile", "--context", str(app))
+    assert "COPY package.json package-lock.json ./" in expected
+    assert apply_edits(NODE, edits) == expected
+    # Without the setting the context is the document's folder, which has no manifests.
+    client.set_configuration({"context": None}, section="dockopt")
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+    await asyncio.sleep(0.5)
+    assert {str(d.code) for d in client.diagnostics[uri]} == {"DO308"}
+
+
 async def test_bad_editor_settings_are_reported_not_fatal(client, tmp_path):
     await start(client, tmp_path, options={"select": ["DO999"], "cacheStrategy": "sometimes"})
     uri = open_doc(client, tmp_path / "Dockerfile", TEXT)
