@@ -32,8 +32,8 @@ def corpus_files() -> list[Path]:
 
 
 def snapshot() -> dict[str, dict[str, str]]:
-    from optimizer.engine import fix_text
     from optimizer.core.config import Settings
+    from optimizer.engine import fix_text
 
     try:
         from optimizer.core.config import CacheStrategy  # the enum, after the redesign
@@ -68,8 +68,12 @@ def main(argv: list[str]) -> int:
     print(f"{len(data)} files × {len(MODES)} modes in {time.perf_counter() - started:.1f}s → {target}")
     if len(argv) >= 3 and argv[1] == "--diff":
         before = json.loads(Path(argv[2]).read_text())
-        changed = [(k, m) for k in sorted(set(before) | set(data)) for m in MODES
-                   if before.get(k, {}).get(m) != data.get(k, {}).get(m)]
+        changed = [
+            (k, m)
+            for k in sorted(set(before) | set(data))
+            for m in MODES
+            if before.get(k, {}).get(m) != data.get(k, {}).get(m)
+        ]
         for key, mode in changed:
             print(f"changed: {key} [{mode}]")
         print(f"{len(changed)} (file, mode) outputs differ")

@@ -91,8 +91,8 @@ def write_with_cli(app: Path, unsafe: bool) -> dict[str, Any]:
 
 
 def measure_app(app: Path, runs: int, docker) -> dict[str, Any]:
+    from optimizer.verify.pipeline import load_settings, verify_variants
     from optimizer.verify.report import to_dict
-    from optimizer.verify.run import load_settings, verify_variants
 
     path = app / "Dockerfile"
     variants = {name: load_settings(path, unsafe_fixes=name == "unsafe") for name in VARIANTS}
@@ -153,7 +153,7 @@ def run_app(app: Path, runs: int, fresh: bool, docker) -> dict[str, Any]:
 
 
 def human_size(n: int | None) -> str:
-    from optimizer.verify.render import human_size as size
+    from optimizer.verify.describe import human_size as size
 
     return size(n)
 
@@ -339,7 +339,7 @@ def main() -> int:
     parser.add_argument("--fresh", action="store_true", help="ignore cached results and measure everything")
     args = parser.parse_args()
 
-    from optimizer.verify.engine import DockerCLI, EngineError
+    from optimizer.verify.docker import DockerCLI, EngineError
 
     names = (
         args.apps.split(",")

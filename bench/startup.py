@@ -203,7 +203,9 @@ def main() -> None:
                 f"| {label} | {_ms(before, statistics.median)} | {_ms(after, statistics.median)} | {ratio:.2f} "
                 f"| {_ms(before, min)} | {_ms(after, min)} |"
             )
-    for name, table in zip(["baseline", "this checkout"] if args.baseline else ["this checkout"], heaviest):
+    for name, table in zip(
+        ["baseline", "this checkout"] if args.baseline else ["this checkout"], heaviest, strict=False
+    ):
         lines += [
             "",
             f"## Heaviest imports of `dockopt --check`, {name} (`-X importtime`, editable, bytecode)",

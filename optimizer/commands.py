@@ -1,4 +1,4 @@
-"""The typer side of the CLI: help, usage errors and the subcommands (rules, explain, verify, lsp).
+"""The typer side of the CLI: help, usage errors and the subcommands (rules, explain, verify, pr, lsp).
 
 Only imported when the fast path in cli.py declines, so typer's import cost is paid only here.
 """
@@ -6,17 +6,17 @@ Only imported when the fast path in cli.py declines, so typer's import cost is p
 from __future__ import annotations
 
 import sys
-from enum import Enum
-from typing import Annotated, Optional
+from enum import StrEnum
+from typing import Annotated
 
 import typer
 
-from .cli import SUBCOMMANDS, FormatOptions, run_format
 from .core.config import CacheStrategy
 from .core.selectors import split_selectors
+from .formatter import FormatOptions, run_format
 
 
-class Color(str, Enum):
+class Color(StrEnum):
     auto = "auto"
     always = "always"
     never = "never"
@@ -29,37 +29,64 @@ tools_app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_
 @format_app.command(
     help="Rewrite Dockerfiles into better ones. Prints a unified diff (exit 1 if anything would change); "
     "--write rewrites in place; '-' reads stdin and writes the result to stdout. "
-    "Other commands: `dockopt rules`, `dockopt explain CODE`, `dockopt verify`, `dockopt lsp`."
+    "Other commands: `dockopt rules`, `dockopt explain CODE`, `dockopt verify`, `dockopt pr`, `dockopt lsp`."
 )
 def format_command(
-    paths: Annotated[list[str], typer.Argument(help="Dockerfiles or directories to search; '-' for stdin.", metavar="PATH")],
-    write: Annotated[bool, typer.Option("--write", "-w", help="Rewrite files in place (atomically).")] = False,
+    paths: Annotated[
+        list[str], typer.Argument(help="Dockerfiles or directories to search; '-' for stdin.", metavar="PATH")
+    ],
+    write: Annotated[
+        bool, typer.Option("--write", "-w", help="Rewrite files in place (atomically).")
+    ] = False,
     check: Annotated[bool, typer.Option("--check", help="Only list the files that would change.")] = False,
     color: Annotated[Color, typer.Option("--color", help="Colour the diff.")] = Color.auto,
     stdin_filename: Annotated[
-        Optional[str], typer.Option("--stdin-filename", help="Name of the stdin file, for config and messages.")
+        str | None, typer.Option("--stdin-filename", help="Name of the stdin file, for config and messages.")
     ] = None,
     select: Annotated[
-        Optional[list[str]], typer.Option("--select", help="Rules to run: codes, prefixes, names or ALL.")
+        list[str] | None, typer.Option("--select", help="Rules to run: codes, prefixes, names or ALL.")
     ] = None,
     ignore: Annotated[
-        Optional[list[str]], typer.Option("--ignore", help="Rules to skip: codes, prefixes, names or ALL.")
+        list[str] | None, typer.Option("--ignore", help="Rules to skip: codes, prefixes, names or ALL.")
     ] = None,
     unsafe_fixes: Annotated[
         bool, typer.Option("--unsafe-fixes", help="Also apply fixes that may change behaviour.")
     ] = False,
     show_fixes: Annotated[bool, typer.Option("--show-fixes", help="List each applied fix.")] = False,
     context: Annotated[
-        Optional[str], typer.Option("--context", help="Build context directory (default: the Dockerfile's).")
+        str | None, typer.Option("--context", help="Build context directory (default: the Dockerfile's).")
     ] = None,
     cache_strategy: Annotated[
-        Optional[CacheStrategy],
+        CacheStrategy | None,
         typer.Option(
             "--cache-strategy",
             help="Package caches: 'cleanup' removes them in the installing RUN (default), "
             "'mounts' keeps them in BuildKit cache mounts.",
         ),
     ] = None,
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--output-format",
+            help="full (the diff, default), concise, json, sarif, github, gitlab, rdjson or markdown; "
+            "default from $DOCKOPT_OUTPUT_FORMAT.",
+        ),
+    ] = None,
+    output_file: Annotated[
+        str | None,
+        typer.Option(
+            "--output-file", help="Write the output there; the diff or summary still goes to the terminal."
+        ),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude", help="Skip files matching these patterns (added to the configured exclude)."
+        ),
+    ] = None,
+    force_exclude: Annotated[
+        bool, typer.Option("--force-exclude", help="Exclude matching files even when named explicitly.")
+    ] = False,
 ) -> None:
     if write and check:
         raise typer.BadParameter("--write and --check cannot be combined", param_hint="--check")
@@ -75,6 +102,10 @@ def format_command(
         show_fixes=show_fixes,
         context=context,
         cache_strategy=cache_strategy.value if cache_strategy else None,
+        output_format=output_format,
+        output_file=output_file,
+        exclude=split_selectors(exclude),
+        force_exclude=force_exclude,
     )
     raise typer.Exit(run_format(options))
 
@@ -83,7 +114,9 @@ def format_command(
 def rules_command() -> None:
     from .rules.base import all_rules
 
-    rows = [(r.code, r.name, r.safety.value, "yes" if r.default_enabled else "no", r.summary) for r in all_rules()]
+    rows = [
+        (r.code, r.name, r.safety.value, "yes" if r.default_enabled else "no", r.summary) for r in all_rules()
+    ]
     header = ("CODE", "NAME", "FIX", "DEFAULT", "SUMMARY")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
     for row in [header, *rows]:
@@ -91,7 +124,9 @@ def rules_command() -> None:
 
 
 @tools_app.command("explain", help="Print a rule's documentation (by code or name).")
-def explain_command(rule: Annotated[str, typer.Argument(help="A rule code such as DO102, or its name.")]) -> None:
+def explain_command(
+    rule: Annotated[str, typer.Argument(help="A rule code such as DO102, or its name.")],
+) -> None:
     from .rules.base import all_rules
 
     for candidate in all_rules():
@@ -110,7 +145,7 @@ def explain_command(rule: Annotated[str, typer.Argument(help="A rule code such a
 )
 def lsp_command(
     tcp: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--tcp", help="Listen on HOST:PORT instead of stdio.", metavar="HOST:PORT"),
     ] = None,
     stdio: Annotated[
@@ -142,10 +177,18 @@ def _register_verify() -> None:
     tools_app.command("verify", help=HELP)(verify_command)
 
 
+def _register_pr() -> None:
+    """`dockopt pr` lives in optimizer/bot/; imported only when that command is asked for."""
+    from .bot.command import HELP, pr_command
+
+    tools_app.command("pr", help=HELP)(pr_command)
+
+
 def run_typer(argv: list[str]) -> None:
-    app = tools_app if argv and argv[0] in SUBCOMMANDS else format_app
+    app = tools_app if argv and argv[0] in ("rules", "explain", "verify", "pr", "lsp") else format_app
     if app is tools_app:
         _register_verify()
+        _register_pr()
     try:
         app(args=argv, prog_name="dockopt", standalone_mode=True)
     except SystemExit as exc:

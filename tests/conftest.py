@@ -33,7 +33,9 @@ def engine_env() -> dict[str, str]:
     status = subprocess.run([str(BUILDLAB), "status"], capture_output=True, text=True, timeout=120)
     if status.returncode != 0:
         _no_engine(f"buildlab engine not running (status {status.returncode}): {status.stdout.strip()}")
-    lab = subprocess.run([str(BUILDLAB), "env", "--json"], capture_output=True, text=True, timeout=60, check=True)
+    lab = subprocess.run(
+        [str(BUILDLAB), "env", "--json"], capture_output=True, text=True, timeout=60, check=True
+    )
     env = {**os.environ, **json.loads(lab.stdout)}
     for key in ("DOCKER_CONTEXT", "DOCKER_TLS_VERIFY", "DOCKER_CERT_PATH"):
         env.pop(key, None)

@@ -9,9 +9,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
-
 from fixture_cases import FIXTURES
+from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 
 SNAPSHOT_NAME = "fix.diff"
 TEST_NAME = "test_fixture"

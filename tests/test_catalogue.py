@@ -21,13 +21,14 @@ import pytest
 from fixture_cases import cases
 from oracle import CORPUS, corpus_files
 
+from optimizer.core.config import Settings
 from optimizer.engine import fix_text, selected_rules
 from optimizer.engine.edits import apply_edits, select_non_overlapping
 from optimizer.engine.runner import check, wanted
-from optimizer.rules.base import FAMILIES, Facts, all_rules, known_selector, matches, rule_modules
 from optimizer.rules._catalogue import CATALOGUE
+from optimizer.rules.base import FAMILIES, Facts, all_rules, matches, rule_modules
+from optimizer.rules.catalogue import known_selector
 from optimizer.rules.triggers import Probe, shell_words
-from optimizer.core.config import Settings
 from optimizer.syntax import parse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,7 +102,9 @@ def _reads(code: str) -> tuple[str, set[str]]:
     return "manager", _do401_managers()
 
 
-_COVERING = [e.code for e in CATALOGUE if getattr(e.trigger, "families", ()) or getattr(e.trigger, "managers", ())]
+_COVERING = [
+    e.code for e in CATALOGUE if getattr(e.trigger, "families", ()) or getattr(e.trigger, "managers", ())
+]
 
 
 @pytest.mark.parametrize("code", [*_COVERING, "DO401"])

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from oracle import CORPUS, corpus_files, negative_files, oracle_rows, ours_as_oracle
 
+from optimizer.core.config import Settings
 from optimizer.engine import fix_text
 from optimizer.engine.oracle import buildkit_error
-from optimizer.core.config import Settings
 from optimizer.syntax import parse
 
 FILES = corpus_files()
@@ -32,7 +32,9 @@ def test_corpus_is_there():
     assert len(list(CORPUS.glob("real/*/Dockerfile"))) == 246
 
 
-@pytest.mark.parametrize("path", FILES + negative_files(), ids=IDS + [f"negative/{p.parent.name}" for p in negative_files()])
+@pytest.mark.parametrize(
+    "path", FILES + negative_files(), ids=IDS + [f"negative/{p.parent.name}" for p in negative_files()]
+)
 def test_round_trip(path):
     text = _text(path)
     tree = parse(text)
@@ -48,10 +50,7 @@ def test_round_trip(path):
 
 def _explain_nul(rows):
     """The ``dockerfile`` binding hands strings to Python as C strings: they end at a NUL."""
-    return [
-        row[:5] + (tuple(v.split("\x00")[0] for v in row[5]),) + row[6:]
-        for row in rows
-    ]
+    return [(*row[:5], tuple(v.split("\x00")[0] for v in row[5]), *row[6:]) for row in rows]
 
 
 @pytest.mark.parametrize("path", FILES, ids=IDS)

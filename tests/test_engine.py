@@ -6,10 +6,20 @@ from collections.abc import Iterator
 
 import pytest
 
+from optimizer.core.config import Settings
 from optimizer.engine import fix_text
 from optimizer.engine.edits import apply_edits, select_non_overlapping
-from optimizer.rules.base import DOC_SECTIONS, Applicability, Facts, Edit, Finding, Fix, Rule, all_rules, matches
-from optimizer.core.config import Settings
+from optimizer.rules.base import (
+    DOC_SECTIONS,
+    Applicability,
+    Edit,
+    Facts,
+    Finding,
+    Fix,
+    Rule,
+    all_rules,
+    matches,
+)
 from optimizer.syntax import ParseError
 
 
@@ -25,7 +35,9 @@ class Rewrite(Rule):
         for ins in ctx.tree.instructions:
             start = ctx.text.find(self.old, ins.start, ins.end)
             if ins.name == "RUN" and start >= 0:
-                yield self.finding(ctx, ins, f"{self.old} -> {self.new}", [Edit(start, start + len(self.old), self.new)])
+                yield self.finding(
+                    ctx, ins, f"{self.old} -> {self.new}", [Edit(start, start + len(self.old), self.new)]
+                )
 
 
 class Breaker(Rule):

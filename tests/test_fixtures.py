@@ -6,10 +6,10 @@ import pytest
 from fixture_cases import Case, cases
 from snapshot_ext import FixtureDiffExtension
 
+from optimizer.core.config import Settings
 from optimizer.engine import findings, fix_text
 from optimizer.report.diff import unified_diff
 from optimizer.rules.base import all_rules
-from optimizer.core.config import Settings
 
 CASES = cases()
 
@@ -29,7 +29,9 @@ def render(case: Case) -> str:
     context = case.folder / case.options.get("context", ".")
     outcome = fix_text(text, settings, path=case.folder / "Dockerfile", context_dir=context)
     assert outcome.error is None, outcome.error
-    before = findings(text, settings, context_dir=context, rules=[r() for r in all_rules() if settings.enabled(r)])
+    before = findings(
+        text, settings, context_dir=context, rules=[r() for r in all_rules() if settings.enabled(r)]
+    )
     lines = [
         f"# {case.id}"
         + (" (unsafe fixes on)" if settings.unsafe_fixes else "")

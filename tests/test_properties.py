@@ -23,9 +23,9 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from optimizer.cli import _process
-from optimizer.engine import fix_text
 from optimizer.core.config import Settings
+from optimizer.engine import fix_text
+from optimizer.formatter import _process
 from optimizer.syntax import KNOWN_INSTRUCTIONS, ParseError, parse
 
 SCALE = float(os.environ.get("DOCKOPT_HYPOTHESIS_SCALE", "1"))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from optimizer.analysis.stages import build_graph, non_posix_from
+from optimizer.analysis.stages import build_graph
+from optimizer.shell import Declined, run_analysis
 from optimizer.syntax import parse
 
 MULTI = """\
@@ -35,7 +36,17 @@ def test_windows_and_non_posix_shells():
     tree = parse(
         "# escape=`\nFROM mcr.microsoft.com/windows/servercore:ltsc2022 AS win\nRUN dir\n"
         "FROM win AS child\nRUN dir\n"
-        "FROM debian AS lin\nRUN ls\nSHELL [\"pwsh\", \"-Command\"]\nRUN Get-ChildItem\n"
-        "FROM debian\nSHELL [\"/bin/bash\", \"-c\"]\nRUN ls\n"
+        'FROM debian AS lin\nRUN ls\nSHELL ["pwsh", "-Command"]\nRUN Get-ChildItem\n'
+        'FROM debian\nSHELL ["/bin/bash", "-c"]\nRUN ls\n'
     )
-    assert non_posix_from(tree) == {0: 0, 1: 0, 2: 8}
+    reasons = [run_analysis(tree, run).reason for run in tree.instructions if run.name == "RUN"]
+    assert reasons == [Declined.WINDOWS, Declined.WINDOWS, None, Declined.NON_POSIX_SHELL, None]
+
+
+def test_windows_is_recognised_by_tag_alone():
+    """One detector for Windows stages (shell.run): a tag naming a Windows release is enough."""
+    tree = parse("FROM example/tool:1.0-ltsc2022\nRUN dir\nFROM example/tool:servercore\nRUN dir\n")
+    assert [run_analysis(tree, run).reason for run in tree.instructions if run.name == "RUN"] == [
+        Declined.WINDOWS,
+        Declined.WINDOWS,
+    ]

@@ -23,7 +23,7 @@ def only(text: str) -> Instruction:
         pytest.param("FROM a\nRUN a \\  \t\n  b\n", id="blanks-after-escape"),
         pytest.param("FROM a\nRUN a \\\n# c\n\n   \n  b\n", id="comment-and-blank-in-continuation"),
         pytest.param("FROM a\n\n\n# c\n   \t\nRUN x\n\n", id="trivia"),
-        pytest.param("FROM a\nRUN <<A <<-\"B\"\nx\nA\n\ty\n\tB\nRUN z\n", id="heredocs"),
+        pytest.param('FROM a\nRUN <<A <<-"B"\nx\nA\n\ty\n\tB\nRUN z\n', id="heredocs"),
         pytest.param("FROM a\r\nRUN x\nRUN y\r\n", id="mixed-endings"),
     ],
 )
@@ -79,13 +79,13 @@ def test_continuation_with_comments_and_blank_lines():
 
 
 def test_heredocs():
-    text = "FROM a\nCOPY <<one <<-\"two\" /dst/\nfirst\none\n\tsecond\n\ttwo\nRUN x\n"
+    text = 'FROM a\nCOPY <<one <<-"two" /dst/\nfirst\none\n\tsecond\n\ttwo\nRUN x\n'
     ins = parse(text).instructions[1]
     assert [(h.name, h.chomp, h.expand, h.content) for h in ins.heredocs] == [
         ("one", False, True, "first\n"),
         ("two", True, False, "\tsecond\n"),
     ]
-    assert ins.value == ("<<one", "<<-\"two\"", "/dst/")
+    assert ins.value == ("<<one", '<<-"two"', "/dst/")
     assert ins.end_line == 6
     assert text[ins.heredocs[1].terminator_start : ins.heredocs[1].terminator_end] == "\ttwo\n"
 

@@ -5,11 +5,13 @@ Submodules (import the one you need; this package imports nothing at import time
 
 * ``stages`` — the stage graph (which stages reach the target).
 * ``scope`` — WORKDIR/ENV/ARG in effect at each instruction (``instruction_scopes``).
-* ``words`` — variable expansion that marks what it cannot know (``Expansion``).
+* ``expansion`` — variable expansion that marks what it cannot know (``Expansion``).
 * ``dockerignore`` — Docker's ignore-file semantics (``load_ignore`` → ``IgnoreMatcher``).
 * ``context`` — the build context as the builder sees it (``BuildContext``) and what a COPY/ADD
   takes from it (``resolve_copy_sources``, ``context_copies``).
 * ``manifests`` — dependency manifests per ecosystem (``detect_manifests``).
+* ``facts`` — the per-round facts every rule reads (``Facts``), computed lazily, once.
+* ``pragmas`` — ``# dockopt: ignore=`` suppressions.
 * ``gomatch`` — Go's ``path.Clean`` and ``filepath.Match``, which Docker's matching is built on.
 
 The names below are also reachable from the package, loaded on first use.
@@ -34,10 +36,31 @@ _EXPORTS = {
     "find_manifest_dirs": "manifests",
     "Scope": "scope",
     "instruction_scopes": "scope",
-    "Expansion": "words",
+    "Expansion": "expansion",
+    "Facts": "facts",
+    "Session": "facts",
+    "Suppressions": "pragmas",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [  # noqa: RUF022 - grouped by module, as _EXPORTS
+    "BuildContext",
+    "CopySources",
+    "context_copies",
+    "normalize_source",
+    "resolve_copy_sources",
+    "IgnoreFileError",
+    "IgnoreMatcher",
+    "load_ignore",
+    "Manifests",
+    "detect_manifests",
+    "find_manifest_dirs",
+    "Scope",
+    "instruction_scopes",
+    "Expansion",
+    "Facts",
+    "Session",
+    "Suppressions",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -28,14 +28,14 @@ from pathlib import Path
 
 from ..syntax.nodes import Dockerfile, Instruction
 from .dockerignore import IgnoreMatcher, load_ignore
+from .expansion import Expansion, expand
 from .gomatch import clean, has_wildcards, match
 from .scope import Scope, instruction_scopes, join_path
-from .words import Expansion, expand
 
 __all__ = [
+    "DEFAULT_MAX_ENTRIES",
     "BuildContext",
     "CopySources",
-    "DEFAULT_MAX_ENTRIES",
     "context_copies",
     "normalize_source",
     "resolve_copy_sources",
@@ -280,9 +280,9 @@ def resolve_copy_sources(
     sources: list[Expansion] = []
     heredoc_names = {h.name for h in instruction.heredocs}
     for word in words:
-        if not instruction.json and word.startswith("<<") and heredoc_names:
-            skipped.append(word)
-        elif instruction.name == "ADD" and _is_remote(word):
+        if (not instruction.json and word.startswith("<<") and heredoc_names) or (
+            instruction.name == "ADD" and _is_remote(word)
+        ):
             skipped.append(word)
         else:
             sources.append(_expand(word, scope))
@@ -293,7 +293,7 @@ def resolve_copy_sources(
     dest = dest_word
     if dest_word.text is not None:
         text = dest_word.text
-        dest_is_dir = text in ("", ".", "./") or text.endswith("/") or text.endswith("/.")
+        dest_is_dir = text in ("", ".", "./") or text.endswith(("/", "/."))
         dest = join_path(current, Expansion(text or ".", (), dest_word.args))
     return CopySources(
         instruction=instruction,

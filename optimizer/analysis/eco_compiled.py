@@ -63,7 +63,9 @@ def detect_go(context: BuildContext, directory: str) -> Manifests | None:
         if c.add(lock) and c.result.lockfile is None:
             c.result.lockfile = lock
         for body in _go_directives(c.text(manifest) or "", "replace"):
-            target = body.split("=>", 1)[1].split()[0] if "=>" in body and body.split("=>", 1)[1].split() else ""
+            target = (
+                body.split("=>", 1)[1].split()[0] if "=>" in body and body.split("=>", 1)[1].split() else ""
+            )
             if _go_local(target):
                 c.reason(f"{manifest}: replace points at local directory {target}")
     if c.has(gowork):
@@ -125,6 +127,7 @@ def _maven_pom(c: Collector, pom: str, seen: set[str], root: bool = False) -> bo
         elif tag == "parent":
             for child in element:
                 if child.tag.rsplit("}", 1)[-1] == "relativePath" and (child.text or "").strip():
+                    assert child.text is not None  # non-empty: checked just above
                     target = join(base, child.text.strip())
                     c.add(target if target.endswith(".xml") else join(target, "pom.xml"))
     if root:
@@ -164,7 +167,7 @@ def detect_gradle(context: BuildContext, directory: str) -> Manifests | None:
     c.result.workspaces = projects
     for project in projects:
         base = join(c.directory, project)
-        for name in _GRADLE_BUILD + ("gradle.properties",):
+        for name in (*_GRADLE_BUILD, "gradle.properties"):
             rel = join(base, name)
             if c.has(rel):
                 complete = c.add(rel) and complete
@@ -172,9 +175,10 @@ def detect_gradle(context: BuildContext, directory: str) -> Manifests | None:
     if c.context.is_dir(c.path("buildSrc")):
         c.reason("buildSrc/ is compiled before dependencies are resolved")
     for rel in list(c.result.files):
-        if rel.endswith((".gradle", ".gradle.kts")):
-            if re.search(r"\bapply\s*\(?\s*from\s*[:=]", c.text(rel) or ""):
-                c.reason(f"{rel} applies another script (apply from:)")
+        if rel.endswith((".gradle", ".gradle.kts")) and re.search(
+            r"\bapply\s*\(?\s*from\s*[:=]", c.text(rel) or ""
+        ):
+            c.reason(f"{rel} applies another script (apply from:)")
     return c.result
 
 
@@ -213,7 +217,7 @@ def detect_cargo(context: BuildContext, directory: str) -> Manifests | None:
     for member in members:
         _cargo_paths(c, join(member, "Cargo.toml"), c.toml(join(member, "Cargo.toml")) or {}, members)
     c.reason("cargo needs crate sources (src/main.rs or src/lib.rs) even to build only dependencies")
-    for base in [c.directory] + members:
+    for base in [c.directory, *members]:
         if c.has(join(base, "build.rs")):
             c.reason(f"{join(base, 'build.rs')} is a build script compiled and run with the crate")
     return c.result

@@ -15,14 +15,19 @@ installs the project itself (``poetry install`` without ``--no-root``, ``uv sync
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, cast
 
 from ._detect import Collector, Manifests, expand_dir_globs, join
 from .context import BuildContext
 
 __all__ = ["detect_pip", "detect_pipenv", "detect_poetry", "detect_uv", "requirement_includes"]
 
-_INCLUDE = {"-r": "requirement", "--requirement": "requirement", "-c": "constraint", "--constraint": "constraint"}
+_INCLUDE = {
+    "-r": "requirement",
+    "--requirement": "requirement",
+    "-c": "constraint",
+    "--constraint": "constraint",
+}
 _EDITABLE = ("-e", "--editable")
 _FIND_LINKS = ("-f", "--find-links")
 _ARCHIVE = re.compile(r"\.(whl|tar\.gz|tgz|zip|tar\.bz2)$", re.IGNORECASE)
@@ -52,7 +57,7 @@ def _option(line: str, names: tuple[str, ...] | dict[str, str]) -> tuple[str, st
     for name in names:
         if line == name:
             return None
-        if line.startswith(name + "=") or line.startswith(name + " ") or line.startswith(name + "\t"):
+        if line.startswith((name + "=", name + " ", name + "\t")):
             return name, line[len(name) + 1 :].strip()
         if len(name) == 2 and line.startswith(name) and not line.startswith(name + "-"):
             return name, line[2:].strip()
@@ -193,7 +198,7 @@ def detect_uv(context: BuildContext, directory: str) -> Manifests | None:
     for name in ("uv.toml", ".python-version"):
         c.add(c.path(name))
     uv = uv if isinstance(uv, dict) else {}
-    workspace = uv.get("workspace") if isinstance(uv.get("workspace"), dict) else {}
+    workspace = cast(dict[str, Any], uv.get("workspace") if isinstance(uv.get("workspace"), dict) else {})
     members = [m for m in workspace.get("members", []) if isinstance(m, str)]
     excluded = [m for m in workspace.get("exclude", []) if isinstance(m, str)]
     member_dirs: set[str] = set()
@@ -205,11 +210,10 @@ def detect_uv(context: BuildContext, directory: str) -> Manifests | None:
                 member_dirs.add(member)
                 complete = c.add(join(member, "pyproject.toml")) and complete
         c.result.workspaces_complete = complete
-    sources = uv.get("sources") if isinstance(uv.get("sources"), dict) else {}
+    sources = cast(dict[str, Any], uv.get("sources") if isinstance(uv.get("sources"), dict) else {})
     for name, spec in sources.items():
         if isinstance(spec, dict) and "path" in spec:
             target = join(c.directory, str(spec["path"]))
             if target not in member_dirs:
                 c.reason(f"{pyproject}: source {name!r} is a local path ({spec['path']})")
     return c.result
-

@@ -28,7 +28,7 @@ _COMPOSER_HOOKS = (
 
 def detect_bundler(context: BuildContext, directory: str) -> Manifests | None:
     c = Collector(context, directory, "bundler")
-    for gemfile, lock in (("Gemfile", "Gemfile.lock"), ("gems.rb", "gems.locked")):
+    for gemfile, lock in (("Gemfile", "Gemfile.lock"), ("gems.rb", "gems.locked")):  # noqa: B007 - used after the loop
         if c.has(c.path(gemfile)):
             break
     else:

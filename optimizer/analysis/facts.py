@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..core.config import Settings
 from ..syntax import Dockerfile, Instruction
@@ -196,4 +196,4 @@ class Facts:
         """``factory()`` computed once per round under ``key`` (a family's shared view of the facts)."""
         if key not in self._memo:
             self._memo[key] = factory()
-        return self._memo[key]  # type: ignore[no-any-return]
+        return cast(T, self._memo[key])

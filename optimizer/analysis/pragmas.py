@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+
 from ..core.findings import Finding
 from ..core.selectors import Named, matches
 from ..syntax import Comment, Dockerfile, Instruction

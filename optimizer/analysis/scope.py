@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from ..syntax.nodes import Dockerfile, Instruction
+from .expansion import Expansion, expand
 from .gomatch import clean
-from .words import Expansion, expand
 
 __all__ = ["Scope", "instruction_scopes", "join_path"]
 

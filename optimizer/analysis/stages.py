@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from ..syntax import Dockerfile, Instruction, Stage
 
 _MOUNT_FROM = re.compile(r"(?:^|,)from=([^,]+)")
-_WINDOWS_IMAGE = re.compile(r"windows|servercore|nanoserver|ltsc20", re.IGNORECASE)
-_WINDOWS_SHELLS = ("powershell", "pwsh", "cmd", "cmd.exe", "powershell.exe", "pwsh.exe")
 
 
 @dataclass
@@ -100,26 +98,3 @@ def _references(instruction: Instruction) -> list[str]:
         for mount in target.flag_values("mount"):
             refs += _MOUNT_FROM.findall(mount)
     return refs
-
-
-def non_posix_from(tree: Dockerfile, graph: StageGraph | None = None) -> dict[int, int]:
-    """Per stage, the line from which RUN scripts do not run in a POSIX shell; 0 = the whole stage.
-
-    That is a Windows base image (its default shell is ``cmd``), a ``SHELL`` switching to
-    powershell/pwsh/cmd, or a parent stage (``FROM <stage>``) already in that state. Rules leave
-    those scripts alone.
-    """
-    graph = graph or build_graph(tree)
-    found: dict[int, int] = {}
-    for stage in tree.stages:
-        parent = graph.parents.get(stage.index)
-        if (parent is not None and parent in found) or _WINDOWS_IMAGE.search(stage.base):
-            found[stage.index] = 0
-            continue
-        for instruction in stage.instructions:
-            if instruction.name == "SHELL" and instruction.json and instruction.value:
-                program = instruction.value[0].replace("\\", "/").rsplit("/", 1)[-1].lower()
-                if program in _WINDOWS_SHELLS:
-                    found[stage.index] = instruction.line
-                    break
-    return found

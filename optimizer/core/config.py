@@ -12,13 +12,12 @@ import enum
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-
 from typing import Protocol
 
 from .selectors import Named, matches
 
 CONFIG_NAMES = ("dockopt.toml", ".dockopt.toml", "pyproject.toml")
-CONFIG_KEYS = ("select", "ignore", "unsafe-fixes", "cache-strategy")
+CONFIG_KEYS = ("select", "ignore", "unsafe-fixes", "cache-strategy", "exclude")
 
 
 class CacheStrategy(enum.StrEnum):
@@ -45,6 +44,8 @@ class Settings:
     unsafe_fixes: bool = False
     cache_strategy: CacheStrategy = CacheStrategy.CLEANUP
     max_rounds: int = 10
+    # Files not to process, as absolute patterns anchored at the config file's folder (core/globs.py).
+    exclude: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.cache_strategy, CacheStrategy):
@@ -127,6 +128,9 @@ def load_config(path: Path) -> Settings:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise ConfigError(f"{path}: '{key}' must be a list of rule codes or names")
         lists[key] = tuple(value)
+    excludes = data.get("exclude", [])
+    if not isinstance(excludes, list) or not all(isinstance(v, str) and v.strip() for v in excludes):
+        raise ConfigError(f"{path}: 'exclude' must be a list of path patterns")
     unsafe = data.get("unsafe-fixes", False)
     if not isinstance(unsafe, bool):
         raise ConfigError(f"{path}: 'unsafe-fixes' must be true or false")
@@ -134,7 +138,19 @@ def load_config(path: Path) -> Settings:
         strategy = CacheStrategy(data.get("cache-strategy", CacheStrategy.CLEANUP.value))
     except ValueError:
         raise ConfigError(f"{path}: 'cache-strategy' must be one of {choices(CacheStrategy)}") from None
-    return Settings(select=lists["select"], ignore=lists["ignore"], unsafe_fixes=unsafe, cache_strategy=strategy)
+    exclude: tuple[str, ...] = ()
+    if excludes:
+        from .globs import anchor
+
+        base = path.parent.resolve()
+        exclude = tuple(anchor(pattern, base) for pattern in excludes)
+    return Settings(
+        select=lists["select"],
+        ignore=lists["ignore"],
+        unsafe_fixes=unsafe,
+        cache_strategy=strategy,
+        exclude=exclude,
+    )
 
 
 class SettingsResolver:
@@ -146,7 +162,9 @@ class SettingsResolver:
     selector names any rule (the catalogue lives above this layer, so it is passed in).
     """
 
-    def __init__(self, overrides: Overrides = Overrides(), known: Callable[[str], bool] | None = None) -> None:
+    def __init__(
+        self, overrides: Overrides = Overrides(), known: Callable[[str], bool] | None = None
+    ) -> None:
         self.overrides = overrides
         self.known = known
         for selector in (*overrides.select, *overrides.ignore):

@@ -53,10 +53,10 @@ class Finding:
     column: int
     anchors: tuple[int, ...]  # first lines of the instructions it concerns (pragmas look here)
     fix: Fix | None = None
-    # Where the finding's span ends (1-based, exclusive column), when known: the end of the anchored
-    # instruction before any heredoc body. Editors underline line:column to end_line:end_column.
-    end_line: int | None = None
-    end_column: int | None = None
+    # Where the flagged text ends (exclusive column, same counting as ``column``); 0 when unknown,
+    # and reports then use the start position.
+    end_line: int = 0
+    end_column: int = 0
 
     @property
     def applicability(self) -> Applicability:

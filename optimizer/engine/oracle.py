@@ -19,4 +19,3 @@ def buildkit_error(text: str) -> str | None:
         # the binding cannot hand the result back: whatever BuildKit makes of it is not the text.
         return "BuildKit's reading of the file splits a UTF-8 character"
     return None
-

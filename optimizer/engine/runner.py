@@ -68,7 +68,9 @@ class LazyRules:
         listed = {entry.code for entry in CATALOGUE}
         self.entries = [entry for entry in CATALOGUE if settings.enabled(entry)]
         self.others = [
-            rule() for code, rule in sorted(registered().items()) if code not in listed and settings.enabled(rule)
+            rule()
+            for code, rule in sorted(registered().items())
+            if code not in listed and settings.enabled(rule)
         ]
         self._loaded: dict[str, Rule] = {}
 
@@ -80,7 +82,7 @@ class LazyRules:
         """The rules to run on this round's facts (of one phase, or all), in code order."""
         from ..rules.triggers import Probe
 
-        probe = Probe(facts.tree, facts.text, self.settings)
+        probe = facts.memo(Probe, lambda: Probe(facts.tree, facts.text, self.settings))
         silenced = facts.suppressions
         chosen = [rule for rule in self.others if phase is None or _phase(rule) is phase]
         for entry in self.entries:
@@ -161,24 +163,28 @@ def fix_text(
     tree = parse(text)
     tree.check()
     outcome = Outcome(input=text, output=text)
-    current = text
+    facts = Facts(tree, text, settings, session=session)
+    # Per phase: the text at which it last found nothing to apply, and what it found there. A phase
+    # whose text has not changed since is not run again; at the end these are the remaining findings.
+    clean: dict[Phase, tuple[str, list[Finding]]] = {}
     rounds = 0
-    phases = source.phases()
     try:
         for _ in range(settings.max_rounds):  # passes over all phases
             changed_in_pass = False
-            for phase in phases:
+            for phase in source.phases():
+                if phase in clean and clean[phase][0] == facts.text:
+                    continue
                 for _ in range(settings.max_rounds + 1):  # this phase to its fixpoint
-                    facts = Facts(tree, current, settings, session=session)
                     found = check(facts, source.for_round(facts, phase))
                     chosen = select_non_overlapping([f for f in found if wanted(f, settings)])
                     if not chosen:
+                        clean[phase] = (facts.text, found)
                         break
                     rounds += 1
-                    candidate = apply_edits(current, [e for f in chosen for e in f.fix.edits])  # type: ignore[union-attr]
-                    tree = _reparse(current, candidate, chosen)
+                    candidate = apply_edits(facts.text, [e for f in chosen for e in f.fix.edits])  # type: ignore[union-attr]
+                    tree = _reparse(facts.text, candidate, chosen)
                     outcome.applied.extend(chosen)
-                    current = candidate
+                    facts = Facts(tree, candidate, settings, session=session)
                     changed_in_pass = True
                 else:
                     return _not_converged(outcome, settings)
@@ -191,9 +197,9 @@ def fix_text(
         outcome.applied = []
         outcome.remaining = []
         return outcome
-    facts = Facts(tree, current, settings, session=session)
-    outcome.remaining = check(facts, source.for_round(facts))
-    outcome.output = current
+    remaining = [f for phase_text, found in clean.values() for f in found]
+    outcome.remaining = sorted(remaining, key=lambda f: (f.line, f.column, f.code, f.message))
+    outcome.output = facts.text
     outcome.rounds = rounds
     return outcome
 
@@ -238,9 +244,20 @@ def _parse_both(text: str) -> tuple[Dockerfile, str | None]:
 def _culprits(text: str, chosen: list[Finding]) -> tuple[str, ...]:
     """The codes whose fix alone breaks the file; all of them if only the combination does."""
     alone = {
-        f.code for f in chosen if f.fix is not None and _parse_both(apply_edits(text, list(f.fix.edits)))[1] is not None
+        f.code
+        for f in chosen
+        if f.fix is not None and _parse_both(apply_edits(text, list(f.fix.edits)))[1] is not None
     }
     return tuple(sorted(alone)) or tuple(sorted({f.code for f in chosen}))
 
 
-__all__ = ["InternalError", "LazyRules", "Outcome", "ParseError", "check", "findings", "fix_text", "selected_rules"]
+__all__ = [
+    "InternalError",
+    "LazyRules",
+    "Outcome",
+    "ParseError",
+    "check",
+    "findings",
+    "fix_text",
+    "selected_rules",
+]

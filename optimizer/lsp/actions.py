@@ -35,7 +35,9 @@ class Plan:
         if kind not in ("fix", "disable", "fix-all") or not isinstance(index, int):
             return None
         version = data.get("version")
-        code = data.get("code") if isinstance(data.get("code"), str) else ""
+        code = data.get("code")
+        if not isinstance(code, str):
+            code = ""
         return data["uri"], version if isinstance(version, int) else None, cls(kind, index, code)
 
 

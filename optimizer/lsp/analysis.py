@@ -135,15 +135,14 @@ class Analysis:
             return self._output
 
     def _fix(self) -> str | None:
-        if self.settings is None or (self.checked and not self.usable):
+        settings = self.settings
+        if settings is None or (self.checked and not self.usable):
             return None
         from ..engine import fix_text
 
         subject = self.subject
         try:
-            outcome = fix_text(
-                subject.text, subject.settings, path=subject.path, context_dir=subject.context_dir
-            )  # type: ignore[arg-type]
+            outcome = fix_text(subject.text, settings, path=subject.path, context_dir=subject.context_dir)
         except ParseError:
             return None
         except Exception as exc:
@@ -166,7 +165,7 @@ class Analysis:
             edit = finding.fix.edits[0]
             if edit.start == start and edit.end > edit.start:
                 return start, edit.end
-        if finding.end_line is not None and finding.end_column is not None:
+        if finding.end_line:  # 0: not known
             return start, max(start, self._offset(finding.end_line, finding.end_column))
         instruction = self.instruction_at(start)  # a finding made without Rule.finding
         if instruction is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +80,8 @@ class DockoptServer(LanguageServer):
     def subject(self, uri: str) -> Subject:
         """A snapshot of the document now, with its settings (read on the event loop thread)."""
         document = self.workspace.get_text_document(uri)
-        path = Path(to_fs_path(uri)) if uri.startswith("file:") else None
+        fs_path = to_fs_path(uri) if uri.startswith("file:") else None
+        path = Path(fs_path) if fs_path else None
         problem = None
         try:
             settings = self.settings.for_path(path)
@@ -252,7 +254,7 @@ class DockoptServer(LanguageServer):
 server = DockoptServer()
 
 
-def _wants(only: list[str] | None, kind: str) -> bool:
+def _wants(only: Sequence[str] | None, kind: str) -> bool:
     return only is None or any(kind == wanted or kind.startswith(wanted + ".") for wanted in only)
 
 

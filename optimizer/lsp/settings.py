@@ -103,7 +103,7 @@ class DocumentSettings:
     editor's overrides; ``reload`` after a config file or the editor's settings changed."""
 
     def __init__(self, editor: EditorSettings = EditorSettings(), root: Path | None = None) -> None:
-        from ..rules.base import known_selector
+        from ..rules.catalogue import known_selector
 
         self.editor = editor
         self.root = root

@@ -93,9 +93,8 @@ class Rule:
         """A finding anchored at ``instruction`` (and ``also``), with a fix when ``edits`` are given."""
         start = instruction.keyword_start if offset is None else offset
         line, column = ctx.position(start)
-        end = instruction.body_end
-        while end > start and ctx.text[end - 1] in "\r\n":
-            end -= 1
+        # The flagged span ends where the last instruction concerned ends, before its line ending.
+        end = max(node.start + len(node.text.rstrip("\r\n")) for node in (instruction, *also))
         end_line, end_column = ctx.position(max(end, start))
         fix = Fix(tuple(sorted(edits)), applicability or self.safety) if edits else None
         return Finding(
@@ -169,15 +168,7 @@ def all_rules() -> list[type[Rule]]:
     return [_REGISTRY.rules[code] for code in sorted(_REGISTRY.rules)]
 
 
-def known_selector(selector: str) -> bool:
-    """A selector that names at least one rule: a shipped one (from the catalogue, without importing
-    any rule module) or one registered at run time."""
-    from ._catalogue import CATALOGUE
-
-    return any(matches(rule, selector) for rule in (*CATALOGUE, *registered().values()))
-
-
 __all__ = [
     "DOC_SECTIONS", "Applicability", "Edit", "Facts", "Finding", "Fix", "Phase", "Rule",
-    "all_rules", "known_selector", "matches", "register", "registered", "rule_modules",
+    "all_rules", "matches", "register", "registered", "rule_modules",
 ]  # fmt: skip

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from ..syntax import FROM_AS
 
@@ -82,10 +82,38 @@ def shell_words(run: Instruction) -> str | None:
 
 # -- triggers ----------------------------------------------------------------------------------
 
-Trigger = Callable[[Probe], bool]
+
+class Trigger(Protocol):
+    """A trigger: a function of the round's probe (a Protocol, so a rule's class attribute holding
+    one is not taken for a method)."""
+
+    def __call__(self, probe: Probe, /) -> bool: ...
 
 
+class _Named:
+    """A trigger function, wrapped so that its ``repr`` is its name (and a class attribute holding it
+    is not taken for a method)."""
 
+    def __init__(self, function: Callable[[Probe], bool]) -> None:
+        self.function = function
+        self.__name__ = function.__name__
+        self.__doc__ = function.__doc__
+        self.needles: tuple[str, ...] = ()
+        self.managers: tuple[str, ...] = ()
+
+    def __call__(self, probe: Probe, /) -> bool:
+        return self.function(probe)
+
+    def __repr__(self) -> str:
+        return self.__name__
+
+
+def trigger(function: Callable[[Probe], bool]) -> _Named:
+    """Declare a module-level function a trigger."""
+    return _Named(function)
+
+
+@trigger
 def keyword_case(probe: Probe) -> bool:
     """DO101: some keyword (or an ONBUILD trigger's, or FROM's ``AS``) is not in upper case."""
     for instruction in probe.tree.instructions:
@@ -99,11 +127,7 @@ def keyword_case(probe: Probe) -> bool:
     return False
 
 
-def has_add(probe: Probe) -> bool:
-    """DO102: an ADD (or ONBUILD ADD)."""
-    return any((instruction.sub or instruction).name == "ADD" for instruction in probe.tree.instructions)
-
-
+@trigger
 def consecutive_runs(probe: Probe) -> bool:
     """DO201: two RUNs of one stage with only comment and blank lines between them."""
     from ..syntax import Blank, Comment, Instruction
@@ -121,7 +145,21 @@ def consecutive_runs(probe: Probe) -> bool:
     return False
 
 
-class mentions:  # noqa: N801 - reads as a function in declarations: ``trigger = mentions("pip")``
+class has_instruction:
+    """Some instruction (or ONBUILD trigger) has one of these keywords."""
+
+    def __init__(self, *keywords: str) -> None:
+        self.keywords = tuple(keyword.upper() for keyword in keywords)
+        self.__doc__ = f"An instruction {' or '.join(self.keywords)}."
+
+    def __call__(self, probe: Probe, /) -> bool:
+        return any((item.sub or item).name in self.keywords for item in probe.tree.instructions)
+
+    def __repr__(self) -> str:
+        return f"has_instruction({', '.join(json.dumps(k) for k in self.keywords)})"
+
+
+class mentions:
     """A package-manager rule: one of these names appears in some RUN script.
 
     The needles are substrings of every spelling the shell model recognises for the managers the
@@ -151,15 +189,17 @@ class mentions:  # noqa: N801 - reads as a function in declarations: ``trigger =
 _BUILD_TOOLS = ("go", "mvn")  # mvn covers mvnw and mvnd
 
 
+@trigger
 def build_caches(probe: Probe) -> bool:
     """DO312: only in the mounts strategy, and only for go and Maven."""
     return probe.settings.mounts and probe.any_run_mentions(*_BUILD_TOOLS)
 
 
-build_caches.needles = _BUILD_TOOLS  # type: ignore[attr-defined]
-build_caches.managers = ("go", "mvn")  # type: ignore[attr-defined]
+build_caches.needles = _BUILD_TOOLS
+build_caches.managers = ("go", "mvn")
 
 
+@trigger
 def two_runs_in_a_stage(probe: Probe) -> bool:
     """DO313: a RUN with an earlier RUN in its stage (the cleanup and the RUN that made the mess)."""
     return any(sum(1 for item in stage.instructions if item.name == "RUN") > 1 for stage in probe.tree.stages)
@@ -182,16 +222,16 @@ _INSTALLERS = ("npm", "yarn", "pip", "uv", "poetry", "go", "mvn", "gradle", "bun
                "cargo")  # fmt: skip
 
 
+@trigger
 def source_copy_before_install(probe: Probe) -> bool:
     """DO401: a COPY of one source, then a RUN in its stage that names a dependency installer."""
     return _copies_then_runs(probe, _INSTALLERS)
 
 
-source_copy_before_install.needles = _INSTALLERS  # type: ignore[attr-defined]
+source_copy_before_install.needles = _INSTALLERS
 
 
+@trigger
 def source_copy_before_run(probe: Probe) -> bool:
     """DO402: a COPY of one source, then a RUN in its stage it might move below."""
     return _copies_then_runs(probe)
-
-

@@ -24,12 +24,11 @@ from .model import (
     Pipeline,
     Redirect,
     Script,
-    Statement,
     StateChange,
+    Statement,
     Word,
 )
 from .removals import Removal, removal, removals
-from .render import ContinuationStyle, continuation, detect_style
 from .run import (
     Declined,
     RunAnalysis,
@@ -41,6 +40,7 @@ from .run import (
     script_parses_cleanly,
     stage_shell,
 )
+from .style import ContinuationStyle, continuation, detect_style
 
 __all__ = [
     "CASE", "FUNCTION", "GROUP", "IF", "LOOP", "SUBSHELL", "SUBSTITUTION",

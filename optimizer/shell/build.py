@@ -28,8 +28,8 @@ from .model import (
     Pipeline,
     Redirect,
     Script,
-    Statement,
     StateChange,
+    Statement,
     Word,
 )
 from .state import command_state
@@ -66,7 +66,7 @@ class _Ctx:
     def inside(self, kind: str, *, conditional: bool = False, own_shell: bool = False) -> _Ctx:
         return replace(
             self,
-            context=self.context + (kind,),
+            context=(*self.context, kind),
             conditional=self.conditional or conditional,
             main_shell=self.main_shell and not own_shell,
         )
@@ -280,8 +280,10 @@ class _Builder:
                 assignments += [self._assignment(item, ctx) for item in child.named_children]
             elif field == "redirect" or child.type.endswith("_redirect"):
                 redirect_nodes.append(child)
-            elif child.type == "command_name" or field == "argument" or (
-                node.type in ("declaration_command", "unset_command") and child.type != "comment"
+            elif (
+                child.type == "command_name"
+                or field == "argument"
+                or (node.type in ("declaration_command", "unset_command") and child.type != "comment")
             ):
                 target = child
                 if child.type == "command_name" and child.named_children:
@@ -386,8 +388,14 @@ class _Builder:
             label = _KINDS.get(kind, LOOP)
             if kind == "c_style_for_statement":
                 self._arithmetic(node, ctx)
+            elif kind in ("for_statement", "select_statement") and ctx.main_shell:
+                # `for x in …` / `select x in …` leave x set after the loop, like an assignment.
+                self.changes.append(StateChange("assignment", span, None))
             return Compound(label, span, self.body(node, ctx.inside(label, conditional=True)))
         self.scan(node, ctx)  # `[[ … ]]`, `[ … ]` and anything else: only substitutions run
+        if kind == "test_command" and ctx.main_shell and _has_token(node, "=~"):
+            # bash sets BASH_REMATCH for what follows, as an assignment would.
+            self.changes.append(StateChange("BASH_REMATCH", span, None))
         return Compound("test" if kind == "test_command" else kind, span)
 
     # -- things inside words -----------------------------------------------------------------------
@@ -406,9 +414,12 @@ class _Builder:
                 continue
             if kind == "arithmetic_expansion":
                 self._arithmetic(current, ctx)
-            elif kind == "expansion" and ctx.main_shell:
-                if any(child.type in (":=", "=") for child in current.children):
-                    self.changes.append(StateChange("assignment", self.r.span(current), None))
+            elif (
+                kind == "expansion"
+                and ctx.main_shell
+                and any(child.type in (":=", "=") for child in current.children)
+            ):
+                self.changes.append(StateChange("assignment", self.r.span(current), None))
             stack.extend(child for child in current.children if child.child_count)
 
     def _arithmetic(self, node: Any, ctx: _Ctx) -> None:
@@ -421,3 +432,14 @@ class _Builder:
                 self.changes.append(StateChange("assignment", self.r.span(node), None))
                 return
             stack.extend(current.children)
+
+
+def _has_token(node: Any, token: str) -> bool:
+    """``token`` (an anonymous node such as ``=~``) occurs anywhere inside ``node``."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == token:
+            return True
+        stack.extend(current.children)
+    return False

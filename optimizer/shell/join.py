@@ -33,14 +33,16 @@ continuation is deprecated (BuildKit warns ``NoEmptyContinuation``).
 
 from __future__ import annotations
 
+import itertools
+import re
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, cast
 
 from ..core.findings import Edit
 from ..syntax import Blank, Comment, Dockerfile, Instruction
 from .model import Script
-from .render import detect_style
 from .run import run_analysis, script_parses_cleanly
+from .style import detect_style
 
 
 class Source(Protocol):
@@ -51,6 +53,7 @@ class Source(Protocol):
 
     @property
     def text(self) -> str: ...
+
 
 _PRAGMA = "dockopt:"
 
@@ -113,9 +116,18 @@ def pair_blocker(ctx: Source, first: Instruction, second: Instruction) -> NotJoi
         return NotJoined("background-job")
     if earlier.ends_in_comment:
         return NotJoined("comment-in-script")
-    if not earlier.statements or not script_of(ctx, second).statements:  # type: ignore[union-attr]
+    later = script_of(ctx, second)
+    assert isinstance(later, Script)
+    if not earlier.statements or not later.statements:
         return NotJoined("empty")
+    if _READS_LAST_COMMAND.search(later.text):
+        # `$_`, `$!`, PIPESTATUS describe the last command the shell ran: in a RUN of its own
+        # nothing ran before, merged they would describe the earlier script's last command.
+        return NotJoined("reads-shell-state")
     return None
+
+
+_READS_LAST_COMMAND = re.compile(r"\$_(?![A-Za-z0-9_])|\$\{_\}|\$!|\$\{!\}|PIPESTATUS")
 
 
 def _all_statements(script: Script):
@@ -144,7 +156,8 @@ def _opening_set(script: Script) -> str | None:
     flags = [w.value for w in first.args]
     if not flags or any(f is None or f.startswith("+") for f in flags):
         return None
-    if not any(f.startswith("-") and not f.startswith("--") and "e" in f[1:] for f in flags):  # type: ignore[union-attr]
+    static = cast("list[str]", flags)  # no None left: checked just above
+    if not any(f.startswith("-") and not f.startswith("--") and "e" in f[1:] for f in static):
         return None
     return first.text
 
@@ -154,6 +167,8 @@ def uses_errexit(script: Script) -> bool:
     if script.errexit:
         return True
     for command in script.commands:
+        if command.state in ("source", ".", "eval", "dynamic"):
+            return True  # a sourced file, an eval or a computed command may run `set -e`
         if command.name != "set":
             continue
         values = [w.value or "" for w in command.args]
@@ -187,7 +202,7 @@ def errexit_join(earlier: Script, later: Script) -> bool:
 
 def _joints(scripts: list[Script]) -> list[str]:
     """The operator between each neighbour pair: ";" for an errexit join, "&&" otherwise."""
-    return [";" if errexit_join(a, b) else "&&" for a, b in zip(scripts, scripts[1:])]
+    return [";" if errexit_join(a, b) else "&&" for a, b in itertools.pairwise(scripts)]
 
 
 def _wraps(scripts: list[Script], joints: list[str]) -> list[bool]:
@@ -210,23 +225,23 @@ def plan_merge(ctx: Source, chain: list[Instruction]) -> MergePlan | NotJoined:
     """The edits that turn ``chain`` (consecutive RUNs, in order) into one RUN, or why not."""
     if len(chain) < 2:
         return NotJoined("single")
-    for first, second in zip(chain, chain[1:]):
+    for first, second in itertools.pairwise(chain):
         blocker = pair_blocker(ctx, first, second)
         if blocker is not None:
             return blocker
     scripts: list[Script] = [script_of(ctx, instruction) for instruction in chain]  # type: ignore[misc]
     joints = _joints(scripts)
     wrapped = _wraps(scripts, joints)
-    for index, (script, wrap) in enumerate(zip(scripts, wrapped)):
+    for index, (script, wrap) in enumerate(zip(scripts, wrapped, strict=False)):
         if wrap and ("$$" in script.text or "BASHPID" in script.text):
             return NotJoined("pid-in-subshell")
         if wrap and index < len(joints) and joints[index] == "&&" and uses_errexit(script):
             # POSIX: `set -e` is ignored inside any command of an AND-OR list but the last, so
             # `( set -e; a; b ) && next` would no longer stop at a failing `a`.
             return NotJoined("errexit-in-subshell")
-    parts = [f"({s.text})" if wrap else s.text for s, wrap in zip(scripts, wrapped)]
+    parts = [f"({s.text})" if wrap else s.text for s, wrap in zip(scripts, wrapped, strict=False)]
     merged = parts[0]
-    for part, operator in zip(parts[1:], joints):
+    for part, operator in zip(parts[1:], joints, strict=False):
         glue = _glue(merged, operator)
         merged += f"{glue} {part}" if glue else f" {part}"
     if not script_parses_cleanly(merged):
@@ -234,7 +249,7 @@ def plan_merge(ctx: Source, chain: list[Instruction]) -> MergePlan | NotJoined:
 
     style = detect_style(ctx.tree)
     edits: list[Edit] = []
-    for index, (instruction, script, wrap) in enumerate(zip(chain, scripts, wrapped)):
+    for index, (instruction, script, wrap) in enumerate(zip(chain, scripts, wrapped, strict=False)):
         start = script.to_source(0)
         end = script.to_source_end(len(script.text))
         if start is None or end is None:
@@ -242,6 +257,7 @@ def plan_merge(ctx: Source, chain: list[Instruction]) -> MergePlan | NotJoined:
         if index > 0:
             previous, before = chain[index - 1], scripts[index - 1]
             previous_end = before.to_source_end(len(before.text))
+            assert previous_end is not None  # the previous iteration returned early otherwise
             operator = _glue(f"({before.text})" if wrapped[index - 1] else before.text, joints[index - 1])
             edits.append(Edit(previous_end, start, _joint(ctx, previous, instruction, style, wrap, operator)))
         elif wrap:
@@ -251,7 +267,9 @@ def plan_merge(ctx: Source, chain: list[Instruction]) -> MergePlan | NotJoined:
     return MergePlan(tuple(chain), tuple(edits), merged, tuple(wrapped))
 
 
-def _joint(ctx: Source, previous: Instruction, instruction: Instruction, style, wrap: bool, operator: str) -> str:
+def _joint(
+    ctx: Source, previous: Instruction, instruction: Instruction, style, wrap: bool, operator: str
+) -> str:
     """What replaces the end of one RUN's line up to the start of the next one's script.
 
     ``operator`` is "&&", ";" or "" (the earlier script already ends in ``;``).

@@ -37,17 +37,35 @@ _PIP_RE = re.compile(r"^pip(\d+(\.\d+)?)?$")
 _PYTHON_RE = re.compile(r"^(python|pypy)(\d+(\.\d+)?)?$")
 # Wrappers that run their operand as a command: name -> options that take a value.
 _WRAPPERS = {
-    "sudo": frozenset("-u -g -C -D -h -p -r -t -U -T --user --group --chdir --host --prompt".split()),
-    "env": frozenset("-u --unset -C --chdir -S --split-string".split()),
+    "sudo": frozenset(
+        [
+            "-u",
+            "-g",
+            "-C",
+            "-D",
+            "-h",
+            "-p",
+            "-r",
+            "-t",
+            "-U",
+            "-T",
+            "--user",
+            "--group",
+            "--chdir",
+            "--host",
+            "--prompt",
+        ]
+    ),
+    "env": frozenset(["-u", "--unset", "-C", "--chdir", "-S", "--split-string"]),
     "command": frozenset(),
     "builtin": frozenset(),
-    "exec": frozenset("-a".split()),
-    "nice": frozenset("-n --adjustment".split()),
-    "ionice": frozenset("-c -n -p --class --classdata".split()),
+    "exec": frozenset(["-a"]),
+    "nice": frozenset(["-n", "--adjustment"]),
+    "ionice": frozenset(["-c", "-n", "-p", "--class", "--classdata"]),
     "nohup": frozenset(),
-    "time": frozenset("-f -o --format --output".split()),
+    "time": frozenset(["-f", "-o", "--format", "--output"]),
     "eatmydata": frozenset(),
-    "timeout": frozenset("-s -k --signal --kill-after".split()),
+    "timeout": frozenset(["-s", "-k", "--signal", "--kill-after"]),
     "gosu": frozenset(),
     "su-exec": frozenset(),
     "chronic": frozenset(),
@@ -170,8 +188,18 @@ def unwrap(command: Command) -> tuple[int, list[Word], list[tuple[str, str | Non
     return index, wrappers, env
 
 
+_UNSET = object()
+
+
 def recognise(command: Command) -> Invocation | None:
-    """The package-manager invocation ``command`` is, or None."""
+    """The package-manager invocation ``command`` is, or None (computed once per command)."""
+    cached = command.__dict__.get("_recognised", _UNSET)
+    if cached is _UNSET:
+        cached = command.__dict__["_recognised"] = _recognise(command)
+    return cached
+
+
+def _recognise(command: Command) -> Invocation | None:
     start, wrappers, env = unwrap(command)
     words = command.words
     if start >= len(words):
@@ -230,6 +258,7 @@ def _python_module(words: list[Word], start: int) -> tuple[str | None, int]:
 def _parse(spec: Spec, command: Command, program: list[Word], rest: list[Word]) -> Invocation:
     options: list[Option] = []
     positionals: list[Word] = []
+    value: str | None  # an option's value; None when it is dynamic
     index = 0
     only_positionals = False
     while index < len(rest):
@@ -337,4 +366,3 @@ def find(script: Script, manager: str, subcommand: str | None = None) -> list[In
         for invocation in invocations(script, [manager])
         if subcommand is None or invocation.subcommand == subcommand
     ]
-

@@ -26,6 +26,9 @@ class ScriptMap:
     segments: list[tuple[int, int]] = field(default_factory=list)
     synthetic: set[int] = field(default_factory=set)  # indexes into segments
     length: int = 0
+    # Added to every source offset: the same RUN text found again at another place in the file (an
+    # edit earlier in the file moved it) reuses its analysis with the map shifted.
+    shift: int = 0
 
     def add(self, script_start: int, source_start: int, *, synthetic: bool = False) -> None:
         if self.segments and self.segments[-1][0] == script_start:
@@ -41,7 +44,7 @@ class ScriptMap:
     def to_source(self, offset: int) -> int:
         """Source offset of the script character at ``offset`` (or just past the last one)."""
         script_start, source_start = self.segments[self._index(offset)]
-        return source_start + (offset - script_start)
+        return source_start + self.shift + (offset - script_start)
 
     def to_source_end(self, offset: int) -> int:
         """Source offset just past the script character at ``offset - 1`` (for span ends)."""

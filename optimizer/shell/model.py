@@ -10,7 +10,6 @@ turns them into offsets into the Dockerfile text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Union
 
 from .mapping import ScriptMap
 
@@ -149,7 +148,7 @@ class Compound:
     name: str | None = None  # a function's name
 
 
-Element = Union[Command, Compound]
+Element = Command | Compound
 
 
 @dataclass(eq=False)
@@ -261,9 +260,11 @@ class Script:
 
 
 def _shell_option(shell: tuple[str, ...], letter: str) -> bool:
+    # `sh -c -e script`: options may follow -c (POSIX: sh -c [-abCefhimnuvx] … command_string), and
+    # Docker appends the script as the last argument, so every option word before it counts.
     for arg in shell[1:]:
-        if arg in ("-c", "--"):
+        if arg == "--" or not arg.startswith(("-", "+")):
             break
-        if arg.startswith("-") and not arg.startswith("--") and letter in arg[1:]:
+        if arg.startswith("-") and not arg.startswith("--") and letter in arg[1:] and arg != "-c":
             return True
     return False

@@ -79,7 +79,9 @@ def removals(script: Script) -> list[Removal]:
 def _glob_match(path: str, pattern: str) -> bool:
     """Shell glob matching: a wildcard matches within one path component, never across ``/``."""
     parts, wanted = path.split("/"), pattern.split("/")
-    return len(parts) == len(wanted) and all(fnmatch.fnmatchcase(p, w) for p, w in zip(parts, wanted))
+    return len(parts) == len(wanted) and all(
+        fnmatch.fnmatchcase(p, w) for p, w in zip(parts, wanted, strict=False)
+    )
 
 
 def _under(path: str, removed: str, pattern: bool) -> bool:

@@ -51,7 +51,9 @@ def is_expensive(script: Script) -> bool:
             return True
     for command in script.commands:
         name = (command.name or "").rsplit("/", 1)[-1]
-        if name in EXPENSIVE_COMMANDS and not (name in ("npm", "yarn", "pnpm", "go", "dotnet") and _cheap_tool_use(command)):
+        if name in EXPENSIVE_COMMANDS and not (
+            name in ("npm", "yarn", "pnpm", "go", "dotnet") and _cheap_tool_use(command)
+        ):
             return True
     return False
 
@@ -74,8 +76,6 @@ def _cheap_tool_use(command: Command) -> bool:
     """``npm config set``, ``go env``, ``yarn --version``: a tool named, nothing heavy done."""
     args = [a for a in command.argv[1:] if a]
     return not args or args[0] in ("config", "env", "version", "--version", "-v", "set")
-
-
 
 
 def cleaned_families(script: Script) -> set[str]:

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import posixpath
 import re
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -29,8 +31,10 @@ from .model import Script
 POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "ksh", "mksh", "busybox"})
 DEFAULT_SHELL = ("/bin/sh", "-c")
 WINDOWS_SHELL = ("cmd", "/S", "/C")
+# A Windows base image (its default shell is cmd): the one place dockopt decides this.
 _WINDOWS_BASE_RE = re.compile(
-    r"mcr\.microsoft\.com/(windows|dotnet/framework)|windowsservercore|nanoserver", re.IGNORECASE
+    r"mcr\.microsoft\.com/(windows|dotnet/framework)|windowsservercore|servercore|nanoserver|ltsc20\d\d",
+    re.IGNORECASE,
 )
 _LEADING_TABS_RE = re.compile(r"^\t+", re.MULTILINE)
 
@@ -69,13 +73,71 @@ def analyse_run(tree: Dockerfile, instruction: Instruction) -> Script | None:
     return run_analysis(tree, instruction).script
 
 
+@dataclass
+class _Reusable:
+    """An analysis kept by content: the offset it was made at and the tree that uses it now."""
+
+    analysis: RunAnalysis
+    start: int
+    owner: weakref.ref[Dockerfile] | None  # None: free (its tree was released)
+
+
+# Analyses by content: a RUN whose text and shell are unchanged since an earlier round of the fix
+# loop (a new tree, the same bytes, perhaps moved by an edit before it) has the same script model;
+# its map into the Dockerfile is shifted to the new place. An analysis serves one instruction of one
+# tree: it is handed on only when that tree was released (``release``: the fix loop releases a
+# round's tree when the next round starts), so a shift never moves a script someone still reads.
+_by_content: OrderedDict[tuple[str, tuple[str, ...], bool], list[_Reusable]] = OrderedDict()
+_BY_CONTENT_SIZE = 4096
+_PER_TEXT = 8  # analyses kept per RUN text (a file with the same RUN in several stages needs several)
+
+
 def run_analysis(tree: Dockerfile, instruction: Instruction) -> RunAnalysis:
     """The model of a RUN's (or ``ONBUILD RUN``'s) script, or the reason there is none. Cached."""
     cached = _cache.get(instruction)
     if cached is None:
-        cached = _analyse(tree, instruction)
+        cached = _reuse_or_analyse(tree, instruction)
         _cache[instruction] = cached
     return cached
+
+
+_owned: dict[int, list[_Reusable]] = {}
+
+
+def release(tree: Dockerfile) -> None:
+    """``tree`` is no longer used (the fix loop moved on to the next round's text): its analyses
+    may serve the same RUN text in a later tree."""
+    for entry in _owned.pop(id(tree), ()):
+        if entry.owner is not None and entry.owner() is tree:
+            entry.owner = None
+
+
+def _reuse_or_analyse(tree: Dockerfile, instruction: Instruction) -> RunAnalysis:
+    key = (instruction.text, *_stage_shell(tree, instruction))
+    entries = _by_content.get(key)
+    if entries is not None:
+        _by_content.move_to_end(key)
+        for entry in entries:
+            if entry.owner is not None:
+                continue  # serves an instruction of a tree nobody released (it may still be read)
+            script = entry.analysis.script
+            if script is not None and script.map is not None:
+                script.map.shift = instruction.start - entry.start
+            entry.owner = weakref.ref(tree)
+            _owned.setdefault(id(tree), []).append(entry)
+            return entry.analysis
+    analysis = _analyse(tree, instruction)
+    if analysis.script is not None and analysis.script.map is not None:
+        analysis.script.map.shift = 0
+    entry = _Reusable(analysis, instruction.start, weakref.ref(tree))
+    kept = _by_content.setdefault(key, [])
+    kept.append(entry)
+    if len(kept) > _PER_TEXT:
+        del kept[0]
+    _owned.setdefault(id(tree), []).append(entry)
+    if len(_by_content) > _BY_CONTENT_SIZE:
+        _by_content.popitem(last=False)
+    return analysis
 
 
 def parse_script(text: str) -> Script:

@@ -48,11 +48,11 @@ _CONDA_VALUES = _set(
 )
 _CONDA_ENV_FILE = {"env create": _set("-f"), "env update": _set("-f")}  # elsewhere -f is --force
 _NPM_ALIASES = {
-    **dict.fromkeys("i in ins inst insta instal isnt isnta isntal isntall add".split(), "install"),
-    **dict.fromkeys("clean-install ic install-clean isntall-clean".split(), "ci"),
-    **dict.fromkeys("run-script rum urn".split(), "run"),
-    **dict.fromkeys("rm r un unlink remove".split(), "uninstall"),
-    **dict.fromkeys("up upgrade udpate".split(), "update"),
+    **dict.fromkeys(["i", "in", "ins", "inst", "insta", "instal", "isnt", "isnta", "isntal", "isntall", "add"], "install"),
+    **dict.fromkeys(["clean-install", "ic", "install-clean", "isntall-clean"], "ci"),
+    **dict.fromkeys(["run-script", "rum", "urn"], "run"),
+    **dict.fromkeys(["rm", "r", "un", "unlink", "remove"], "uninstall"),
+    **dict.fromkeys(["up", "upgrade", "udpate"], "update"),
     "t": "test", "tst": "test", "x": "exec", "rb": "rebuild", "c": "config",
 }  # fmt: skip
 
@@ -69,8 +69,10 @@ SPECS: dict[str, Spec] = {
     ),
     "apk": Spec(
         "apk",
-        _set("-t --virtual -X --repository -p --root --repositories-file --cache-dir --arch --keys-dir "
-             "--cache-max-age --timeout"),  # fmt: skip
+        _set(
+            "-t --virtual -X --repository -p --root --repositories-file --cache-dir --arch --keys-dir "
+            "--cache-max-age --timeout"
+        ),
         clusters=True,
         groups=_set("cache"),
     ),
@@ -79,14 +81,25 @@ SPECS: dict[str, Spec] = {
     "microdnf": Spec("microdnf", _RPM_VALUES, clusters=True, groups=_set("module")),
     "zypper": Spec(
         "zypper",
-        _set("-R --root -D --reposd-dir -C --cache-dir --raw-cache-dir --solv-cache-dir --pkg-cache-dir "
-             "-c --config -t --type -r --repo --from --download"),  # fmt: skip
+        _set(
+            "-R --root -D --reposd-dir -C --cache-dir --raw-cache-dir --solv-cache-dir --pkg-cache-dir "
+            "-c --config -t --type -r --repo --from --download"
+        ),
         clusters=True,
         aliases={
-            "in": "install", "rm": "remove", "ref": "refresh", "up": "update", "dup": "dist-upgrade",
-            "cc": "clean", "se": "search", "ar": "addrepo", "rr": "removerepo", "lr": "repos",
-            "if": "info", "ve": "verify",
-        },  # fmt: skip
+            "in": "install",
+            "rm": "remove",
+            "ref": "refresh",
+            "up": "update",
+            "dup": "dist-upgrade",
+            "cc": "clean",
+            "se": "search",
+            "ar": "addrepo",
+            "rr": "removerepo",
+            "lr": "repos",
+            "if": "info",
+            "ve": "verify",
+        },
     ),
     "pip": Spec("pip", _PIP_VALUES, clusters=True, groups=_set("cache config")),
     "uv": Spec(
@@ -97,15 +110,19 @@ SPECS: dict[str, Spec] = {
     ),
     "npm": Spec(
         "npm",
-        _set("--prefix -w --workspace --omit --include --registry --cache --loglevel --tag --userconfig "
-             "--only --install-strategy --otp --access"),  # fmt: skip
+        _set(
+            "--prefix -w --workspace --omit --include --registry --cache --loglevel --tag --userconfig "
+            "--only --install-strategy --otp --access"
+        ),
         aliases=_NPM_ALIASES,
         groups=_set("cache config"),
     ),
     "yarn": Spec(
         "yarn",
-        _set("--cwd --network-timeout --modules-folder --cache-folder --mutex --registry --global-folder "
-             "--network-concurrency --link-folder"),  # fmt: skip
+        _set(
+            "--cwd --network-timeout --modules-folder --cache-folder --mutex --registry --global-folder "
+            "--network-concurrency --link-folder"
+        ),
         groups=_set("cache global config workspaces"),
         default_subcommand="install",
         known_subcommands=_set(
@@ -117,10 +134,21 @@ SPECS: dict[str, Spec] = {
     ),
     "pnpm": Spec(
         "pnpm",
-        _set("-C --dir --filter -F --store-dir --reporter --loglevel --virtual-store-dir --modules-dir "
-             "--config.node-linker --node-linker --registry"),  # fmt: skip
-        aliases={"i": "install", "rm": "remove", "un": "remove", "uninstall": "remove", "up": "update",
-                 "upgrade": "update", "it": "install-test", "run-script": "run", "ln": "link"},  # fmt: skip
+        _set(
+            "-C --dir --filter -F --store-dir --reporter --loglevel --virtual-store-dir --modules-dir "
+            "--config.node-linker --node-linker --registry"
+        ),
+        aliases={
+            "i": "install",
+            "rm": "remove",
+            "un": "remove",
+            "uninstall": "remove",
+            "up": "update",
+            "upgrade": "update",
+            "it": "install-test",
+            "run-script": "run",
+            "ln": "link",
+        },
         groups=_set("store env config"),
         known_subcommands=_set(
             "install add remove update run fetch store exec dlx test install-test link unlink prune "
@@ -130,8 +158,10 @@ SPECS: dict[str, Spec] = {
     ),
     "gem": Spec(
         "gem",
-        _set("-v --version -i --install-dir -n --bindir -P --trust-policy --platform -s --source "
-             "--build-root -g --file"),  # fmt: skip
+        _set(
+            "-v --version -i --install-dir -n --bindir -P --trust-policy --platform -s --source "
+            "--build-root -g --file"
+        ),
         aliases={"i": "install"},
         groups=_set("sources"),
     ),
@@ -144,15 +174,34 @@ SPECS: dict[str, Spec] = {
         "composer",
         _set("-d --working-dir --prefer-install --apcu-autoloader-prefix --ignore-platform-req --stability"),
         clusters=True,
-        aliases={"i": "install", "u": "update", "upgrade": "update", "r": "require",
-                 "dumpautoload": "dump-autoload", "run": "run-script", "clearcache": "clear-cache",
-                 "cc": "clear-cache"},  # fmt: skip
+        aliases={
+            "i": "install",
+            "u": "update",
+            "upgrade": "update",
+            "r": "require",
+            "dumpautoload": "dump-autoload",
+            "run": "run-script",
+            "clearcache": "clear-cache",
+            "cc": "clear-cache",
+        },
         groups=_set("global"),
     ),
-    "conda": Spec("conda", _CONDA_VALUES, clusters=True, aliases={"uninstall": "remove", "upgrade": "update"},
-                  groups=_set("env config"), subcommand_value_options=_CONDA_ENV_FILE),  # fmt: skip
-    "mamba": Spec("mamba", _CONDA_VALUES, clusters=True, aliases={"uninstall": "remove", "upgrade": "update"},
-                  groups=_set("env config"), subcommand_value_options=_CONDA_ENV_FILE),  # fmt: skip
+    "conda": Spec(
+        "conda",
+        _CONDA_VALUES,
+        clusters=True,
+        aliases={"uninstall": "remove", "upgrade": "update"},
+        groups=_set("env config"),
+        subcommand_value_options=_CONDA_ENV_FILE,
+    ),
+    "mamba": Spec(
+        "mamba",
+        _CONDA_VALUES,
+        clusters=True,
+        aliases={"uninstall": "remove", "upgrade": "update"},
+        groups=_set("env config"),
+        subcommand_value_options=_CONDA_ENV_FILE,
+    ),
     "micromamba": Spec(
         "micromamba",
         _CONDA_VALUES | _set("-f"),  # micromamba's -f is --file everywhere
@@ -162,38 +211,48 @@ SPECS: dict[str, Spec] = {
     ),
     "go": Spec(
         "go",
-        _set("-o -ldflags -gcflags -asmflags -tags -p -C -mod -modfile -buildmode -compiler -installsuffix "
-             "-pkgdir -toolexec -overlay -pgo -covermode -coverpkg -exec -run -timeout -count -bench -f "
-             "-vettool -coverprofile -cpu -parallel -skip"),  # fmt: skip
+        _set(
+            "-o -ldflags -gcflags -asmflags -tags -p -C -mod -modfile -buildmode -compiler -installsuffix "
+            "-pkgdir -toolexec -overlay -pgo -covermode -coverpkg -exec -run -timeout -count -bench -f "
+            "-vettool -coverprofile -cpu -parallel -skip"
+        ),
         groups=_set("mod work tool"),
     ),
     "mvn": Spec(
         "mvn",
-        _set("-f --file -s --settings -gs --global-settings -pl --projects -rf --resume-from -T --threads "
-             "-P --activate-profiles -l --log-file -t --toolchains -b --builder -D --define"),  # fmt: skip
+        _set(
+            "-f --file -s --settings -gs --global-settings -pl --projects -rf --resume-from -T --threads "
+            "-P --activate-profiles -l --log-file -t --toolchains -b --builder -D --define"
+        ),
         prefix_options=("-D", "-P", "-T"),
         no_subcommand=True,
     ),
     "gradle": Spec(
         "gradle",
-        _set("-x --exclude-task -p --project-dir -b --build-file -c --settings-file -g --gradle-user-home "
-             "-I --init-script --console --max-workers --priority --warning-mode -D --system-prop "
-             "-P --project-prop --include-build -M --write-verification-metadata "
-             "--project-cache-dir"),  # fmt: skip
+        _set(
+            "-x --exclude-task -p --project-dir -b --build-file -c --settings-file -g --gradle-user-home "
+            "-I --init-script --console --max-workers --priority --warning-mode -D --system-prop "
+            "-P --project-prop --include-build -M --write-verification-metadata "
+            "--project-cache-dir"
+        ),
         prefix_options=("-D", "-P"),
         no_subcommand=True,
     ),
     "cargo": Spec(
         "cargo",
-        _set("--target -p --package --bin --example --test --bench --features -F -j --jobs --manifest-path "
-             "--root --path --target-dir --profile --config -Z --git --branch --tag --rev --version --vers "
-             "--index --registry --color --message-format --exclude --lockfile-path"),  # fmt: skip
+        _set(
+            "--target -p --package --bin --example --test --bench --features -F -j --jobs --manifest-path "
+            "--root --path --target-dir --profile --config -Z --git --branch --tag --rev --version --vers "
+            "--index --registry --color --message-format --exclude --lockfile-path"
+        ),
     ),
     "dotnet": Spec(
         "dotnet",
-        _set("-c --configuration -o --output -r --runtime -f --framework -s --source -v --verbosity "
-             "-a --arch --os --version-suffix --packages --configfile -p --property "
-             "-l --logger --settings --filter --results-directory --artifacts-path"),  # fmt: skip
+        _set(
+            "-c --configuration -o --output -r --runtime -f --framework -s --source -v --verbosity "
+            "-a --arch --os --version-suffix --packages --configfile -p --property "
+            "-l --logger --settings --filter --results-directory --artifacts-path"
+        ),
         prefix_options=("-p:", "/p:", "-property:", "/property:"),
         groups=_set("tool nuget workload new"),
     ),

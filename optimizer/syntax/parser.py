@@ -273,7 +273,7 @@ def _build(
             start=source_map.to_source(rest_start + a),
             end=source_map.to_source_end(rest_start + b),
         )
-        for word, (a, b) in zip(flag_words, flag_spans)
+        for word, (a, b) in zip(flag_words, flag_spans, strict=False)
     ]
     name = keyword.upper()
     flag_region = rest[:args_rel] + args_raw[: len(args_raw) - len(bk.trim_left(args_raw))]

@@ -8,9 +8,9 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Optional, TextIO
+from typing import Annotated, TextIO
 
 import typer
 
@@ -25,7 +25,7 @@ HELP = (
 )
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
@@ -66,8 +66,8 @@ def run_verify(
     """Run the command; returns the exit code. Errors go to stderr as one line (plus build details)."""
     from optimizer.core.config import ConfigError
 
+    from .pipeline import verify
     from .report import render, render_text
-    from .run import verify
 
     out, err = stdout or sys.stdout, stderr or sys.stderr
     try:
@@ -108,13 +108,19 @@ def run_verify(
 
 
 def _settings(
-    dockerfile: str, select: Sequence[str], ignore: Sequence[str], unsafe_fixes: bool, cache_strategy: str | None
+    dockerfile: str,
+    select: Sequence[str],
+    ignore: Sequence[str],
+    unsafe_fixes: bool,
+    cache_strategy: str | None,
 ):
     from optimizer.core.selectors import split_selectors
 
-    from .run import load_settings
+    from .pipeline import load_settings
 
-    return load_settings(dockerfile, split_selectors(select), split_selectors(ignore), unsafe_fixes, cache_strategy)
+    return load_settings(
+        dockerfile, split_selectors(select), split_selectors(ignore), unsafe_fixes, cache_strategy
+    )
 
 
 def _isatty(stream: TextIO) -> bool:
@@ -127,30 +133,30 @@ def _isatty(stream: TextIO) -> bool:
 def verify_command(
     dockerfile: Annotated[str, typer.Argument(help="The Dockerfile to verify.", metavar="DOCKERFILE")],
     context: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--context", help="Build context directory (default: the Dockerfile's).", metavar="DIR"),
     ] = None,
     target: Annotated[
-        Optional[str],
+        str | None,
         typer.Option("--target", help="Build this stage (docker build --target).", metavar="STAGE"),
     ] = None,
     build_arg: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("--build-arg", help="KEY=VALUE passed to both builds; repeatable.", metavar="KEY=VALUE"),
     ] = None,
     select: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("--select", help="Rules to run: codes, prefixes, names or ALL.", metavar="RULES"),
     ] = None,
     ignore: Annotated[
-        Optional[list[str]],
+        list[str] | None,
         typer.Option("--ignore", help="Rules to skip: codes, prefixes, names or ALL.", metavar="RULES"),
     ] = None,
     unsafe_fixes: Annotated[
         bool, typer.Option("--unsafe-fixes", help="Also apply fixes that may change behaviour.")
     ] = False,
     cache_strategy: Annotated[
-        Optional[CacheStrategy],
+        CacheStrategy | None,
         typer.Option(
             "--cache-strategy",
             help="Package caches: 'cleanup' removes them in the installing RUN (default), "

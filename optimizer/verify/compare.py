@@ -178,11 +178,6 @@ class Comparison:
         applied = ", ".join(self.applied_rules) or "none"
         return f"difference not declared by any applied rule (applied: {applied})"
 
-    def render(self, limit: int = 20) -> str:
-        from .render import render_comparison
-
-        return render_comparison(self, limit)
-
 
 def compare_snapshots(
     before: Snapshot,
@@ -388,9 +383,9 @@ def compare_configs(before: ImageConfig, after: ImageConfig) -> list[ConfigDiffe
         ("Shell", before.shell or None, after.shell or None),
         ("OnBuild", before.on_build, after.on_build),
     )
-    for name, a, b in plain:
-        if a != b:
-            diffs.append(ConfigDifference(name, None, a, b))
+    for name, old, new in plain:
+        if old != new:
+            diffs.append(ConfigDifference(name, None, old, new))
     return diffs
 
 

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .engine import BuildFailed, BuildResult, DockerCLI, EngineError
+from .docker import BuildFailed, BuildResult, DockerCLI, EngineError
 from .snapshot import Snapshot
 from .workspace import EditTarget, Workspace
 
@@ -92,6 +92,7 @@ class Measured:
     edit_target: EditTarget | None
     skipped_files: list[str]
     cleanup_problems: list[str]
+    repository: str = ""  # every image this session built was tagged ``<repository>:<label>``
 
 
 class Builder:
@@ -239,4 +240,5 @@ def _result(
         edit_target=workspace.target,
         skipped_files=list(workspace.skipped),
         cleanup_problems=list(builder.cleanup_problems),
+        repository=builder.repository,
     )

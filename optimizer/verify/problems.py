@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from .engine import BuildFailed, strip_syntax_directive
+from .docker import BuildFailed, strip_syntax_directive
 
 
 @dataclass(slots=True)

@@ -12,11 +12,10 @@ import re
 from dataclasses import asdict
 from typing import Any
 
+from .describe import _lines_for, comparison_to_dict, human_size
 from .measure import Measurement
-from .render import _lines_for, comparison_to_dict, human_size
-from .run import VerifyReport
+from .pipeline import VerifyReport
 
-FORMATS = ("text", "json", "markdown")
 STEP_WIDTH = 70
 
 

@@ -16,7 +16,7 @@ import posixpath
 import tarfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypedDict, cast
 
 from .archive import ImageArchive, SnapshotError
 
@@ -159,7 +159,7 @@ def read_image_archive(
     because `verify` always saves exactly one.
     """
     try:
-        outer = tarfile.open(path, "r:*")
+        outer = tarfile.open(path, "r:*")  # noqa: SIM115 - closed by the ``with`` below
     except (OSError, tarfile.TarError) as exc:
         raise SnapshotError(f"{path}: not a readable image archive ({exc})") from None
     with outer:
@@ -207,10 +207,10 @@ def _decompressed(blob: IO[bytes], name: str) -> IO[bytes]:
     if head.startswith(_GZIP_MAGIC):
         import gzip
 
-        return gzip.GzipFile(fileobj=blob, mode="rb")
+        return cast(IO[bytes], gzip.GzipFile(fileobj=blob, mode="rb"))
     if head == _ZSTD_MAGIC:
         try:
-            from compression import zstd  # Python ≥3.14
+            from compression import zstd  # type: ignore[import-not-found]  # Python ≥3.14
         except ImportError:
             raise SnapshotError(f"{name}: zstd-compressed layer; this Python cannot read zstd") from None
         return zstd.ZstdFile(blob)
@@ -231,7 +231,7 @@ def apply_layer(files: dict[str, Entry], blob: IO[bytes], name: str = "layer") -
     opaque_dirs: set[str] = set()
     entry_count = file_bytes = 0
     try:
-        with tarfile.open(fileobj=counter, mode="r|") as layer:
+        with tarfile.open(fileobj=cast(IO[bytes], counter), mode="r|") as layer:
             for member in layer:
                 entry_count += 1
                 path = normalize_path(member.name)
@@ -290,8 +290,15 @@ def _has_ancestor_in(path: str, directories: set[str]) -> bool:
     return False
 
 
+class _CommonAttrs(TypedDict):
+    mode: int
+    uid: int
+    gid: int
+    xattrs: tuple[tuple[str, str], ...]
+
+
 def _entry_of(member: tarfile.TarInfo, layer: tarfile.TarFile) -> Entry:
-    common = {
+    common: _CommonAttrs = {
         "mode": member.mode & 0o7777,
         "uid": member.uid,
         "gid": member.gid,

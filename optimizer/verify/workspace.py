@@ -31,8 +31,46 @@ MANIFEST_RE = re.compile(
     re.IGNORECASE,
 )
 SOURCE_SUFFIXES = frozenset(
-    ".py .pyx .js .mjs .cjs .jsx .ts .tsx .vue .svelte .go .c .h .cc .cpp .cxx .hpp .rs .java .kt .scala"
-    " .rb .php .cs .fs .swift .ex .exs .erl .clj .lua .pl .sh .bash .html .css .scss .sql".split()
+    [
+        ".py",
+        ".pyx",
+        ".js",
+        ".mjs",
+        ".cjs",
+        ".jsx",
+        ".ts",
+        ".tsx",
+        ".vue",
+        ".svelte",
+        ".go",
+        ".c",
+        ".h",
+        ".cc",
+        ".cpp",
+        ".cxx",
+        ".hpp",
+        ".rs",
+        ".java",
+        ".kt",
+        ".scala",
+        ".rb",
+        ".php",
+        ".cs",
+        ".fs",
+        ".swift",
+        ".ex",
+        ".exs",
+        ".erl",
+        ".clj",
+        ".lua",
+        ".pl",
+        ".sh",
+        ".bash",
+        ".html",
+        ".css",
+        ".scss",
+        ".sql",
+    ]
 )
 _SNIFF_BYTES = 8192
 
@@ -136,7 +174,7 @@ def choose_edit_target(
     copied = _copied_files(context_dir, dockerfile_text, dockerfile_path)
     exact = copied is not None
     candidates = []
-    for rel in copied if exact else _all_files(context_dir):
+    for rel in copied if copied is not None else _all_files(context_dir):
         path = context_dir / rel
         if MANIFEST_RE.match(path.name) or path.is_symlink() or not path.is_file() or not _is_text(path):
             continue

@@ -135,11 +135,16 @@ def test_symlinks_are_entries_not_followed(tmp_path: Path) -> None:
 
 
 def test_dockerfile_specific_ignore_applies(tmp_path: Path) -> None:
-    write(tmp_path, {".dockerignore": "a\n", "ci/Dockerfile": "", "ci/Dockerfile.dockerignore": "b\n", "a": "", "b": ""})
+    write(
+        tmp_path,
+        {".dockerignore": "a\n", "ci/Dockerfile": "", "ci/Dockerfile.dockerignore": "b\n", "a": "", "b": ""},
+    )
     ctx = BuildContext(tmp_path, tmp_path / "ci/Dockerfile")
     assert ctx.is_sent("a") and not ctx.is_sent("b")
 
 
-@pytest.mark.parametrize(("source", "want"), [("/", "."), ("", "."), ("./a/", "a"), ("../../x", "x"), ("a//b", "a/b")])
+@pytest.mark.parametrize(
+    ("source", "want"), [("/", "."), ("", "."), ("./a/", "a"), ("../../x", "x"), ("a//b", "a/b")]
+)
 def test_normalize_source(source: str, want: str) -> None:
     assert normalize_source(source) == want

@@ -57,6 +57,8 @@ def test_corpus_detection_runs_everywhere() -> None:
     assert "inferred_context_dir" in meta
     print(f"\ncorpus: {len(FOLDERS)} folders, {with_manifests} with detected manifests")
     for name, count in sorted(ecosystems.items(), key=lambda kv: (-kv[1], kv[0])):
-        print(f"  {name:10} {count:3} detections in {folders_with[name]:3} folders, {reasons[name]:3} need more than manifests")
+        print(
+            f"  {name:10} {count:3} detections in {folders_with[name]:3} folders, {reasons[name]:3} need more than manifests"
+        )
     print(f"  context COPY/ADD: {copies['resolved']} fully resolved, {copies['unknown']} with unknown parts")
     assert with_manifests >= 50

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.analysis.dockerignore import IgnoreFileError, IgnoreMatcher, IgnorePattern, load_ignore, read_patterns
+from optimizer.analysis.dockerignore import (
+    IgnoreFileError,
+    IgnoreMatcher,
+    IgnorePattern,
+    load_ignore,
+    read_patterns,
+)
 
 FAIL, EXACT, INEXACT = "fail", "exact", "inexact"
 
@@ -268,7 +274,15 @@ def test_docs_examples(text: str, path: str, excluded: bool) -> None:
 def test_read_patterns_like_ignorefile_readall() -> None:
     # ignorefile_test.go TestReadAll
     content = "test1\n/test2\n/a/file/here\n\nlastfile\n# this is a comment\n! /inverted/abs/path\n!\n! "
-    assert read_patterns(content) == ["test1", "test2", "a/file/here", "lastfile", "!inverted/abs/path", "!", "!"]
+    assert read_patterns(content) == [
+        "test1",
+        "test2",
+        "a/file/here",
+        "lastfile",
+        "!inverted/abs/path",
+        "!",
+        "!",
+    ]
 
 
 def test_exceptions_and_parent_exclusion() -> None:
@@ -282,7 +296,12 @@ def test_exceptions_and_parent_exclusion() -> None:
 
 def test_paths_are_normalised() -> None:
     m = matcher("secret")
-    assert m.excludes("./secret") and m.excludes("/secret") and m.excludes("secret/") and m.excludes("x/../secret")
+    assert (
+        m.excludes("./secret")
+        and m.excludes("/secret")
+        and m.excludes("secret/")
+        and m.excludes("x/../secret")
+    )
     assert not m.excludes(".") and not m.excludes("")
 
 
@@ -324,7 +343,9 @@ def test_dockerfile_specific_ignore_takes_precedence(tmp_path: Path) -> None:
 
 
 def test_default_dockerfile_specific_ignore(tmp_path: Path) -> None:
-    write(tmp_path, {".dockerignore": "a\n", "Dockerfile": "FROM scratch\n", "Dockerfile.dockerignore": "b\n"})
+    write(
+        tmp_path, {".dockerignore": "a\n", "Dockerfile": "FROM scratch\n", "Dockerfile.dockerignore": "b\n"}
+    )
     m = load_ignore(tmp_path)
     assert m.excludes("b") and not m.excludes("a")
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from optimizer.analysis.context import BuildContext, context_copies, resolve_copy_sources
+from optimizer.analysis.expansion import Expansion, expand
 from optimizer.analysis.scope import instruction_scopes
-from optimizer.analysis.words import Expansion, expand
 from optimizer.syntax import parse
 
 U = None  # unknown
@@ -72,7 +72,10 @@ def test_expand_backtick_escape() -> None:
 WORKDIRS = [
     ("FROM scratch\nCOPY a b\n", {2: "/"}),
     ("FROM scratch\nWORKDIR /app\nCOPY a b\n", {3: "/app"}),
-    ("FROM scratch\nWORKDIR /app\nWORKDIR src\nWORKDIR ../lib\nCOPY a b\n", {3: "/app", 4: "/app/src", 5: "/app/lib"}),
+    (
+        "FROM scratch\nWORKDIR /app\nWORKDIR src\nWORKDIR ../lib\nCOPY a b\n",
+        {3: "/app", 4: "/app/src", 5: "/app/lib"},
+    ),
     ("FROM scratch\nWORKDIR a\nCOPY a b\n", {3: "/a"}),
     ("FROM scratch\nWORKDIR /a//b/./c/\nCOPY a b\n", {3: "/a/b/c"}),
     ("FROM node:20\nCOPY a b\n", {2: U}),  # the base image's WORKDIR is not visible
@@ -89,7 +92,10 @@ WORKDIRS = [
     ("FROM scratch AS base\nENV D=/d\nFROM base AS next\nWORKDIR $D\nCOPY a b\n", {5: "/d"}),
     ("FROM scratch\nARG D=/arg\nENV D=/env\nWORKDIR $D\nCOPY a b\n", {5: "/env"}),  # ENV wins
     ("FROM scratch\nENV D=/env\nARG D=/arg\nWORKDIR $D\nCOPY a b\n", {5: "/env"}),
-    ("FROM scratch\nENV A=/one\nENV A=/two B=$A\nWORKDIR $B\nCOPY a b\n", {5: "/one"}),  # same-instruction ENV
+    (
+        "FROM scratch\nENV A=/one\nENV A=/two B=$A\nWORKDIR $B\nCOPY a b\n",
+        {5: "/one"},
+    ),  # same-instruction ENV
     ("FROM scratch\nWORKDIR /a\nFROM scratch\nCOPY a b\n", {4: "/"}),  # a new stage starts over
     ("# escape=`\nFROM scratch\nENV D=/d\nWORKDIR `$D\nCOPY a b\n", {5: "/$D"}),
 ]
@@ -141,7 +147,13 @@ def test_copy_sources(line: str, sources: list[str], dest: str, is_dir: bool) ->
 def test_copy_flags() -> None:
     tree = parse("FROM scratch\nCOPY --chown=node:node --chmod=644 --link --exclude=*.md --parents a ./\n")
     (copy,) = context_copies(tree)
-    assert (copy.chown, copy.chmod, copy.link, copy.parents, copy.exclude) == ("node:node", "644", True, True, ["*.md"])
+    assert (copy.chown, copy.chmod, copy.link, copy.parents, copy.exclude) == (
+        "node:node",
+        "644",
+        True,
+        True,
+        ["*.md"],
+    )
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,8 @@ class Result:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "PYTHONIOENCODING")}
+    unset = ("NO_COLOR", "FORCE_COLOR", "PYTHONIOENCODING", "DOCKOPT_OUTPUT_FORMAT")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env["PYTHONUTF8"] = "1"
     env.update(extra)
     return env

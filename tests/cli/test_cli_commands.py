@@ -117,6 +117,8 @@ def test_fast_path_and_typer_declare_the_same_options():
         ["--color", "never", "--unsafe-fixes", "--context", ".", "Dockerfile"],
         ["--", "Dockerfile"],
         ["--cache-strategy", "mounts", "-w", "Dockerfile"],
+        ["--output-format", "sarif", "--output-file=out.sarif", "--force-exclude", "."],
+        ["--exclude", "a,b", "--exclude=c", "--output-format=json", "Dockerfile"],
     ],
 )
 def test_fast_path_agrees_with_typer(args, tmp_path, monkeypatch):

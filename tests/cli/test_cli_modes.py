@@ -150,8 +150,8 @@ def test_write_continues_past_a_bad_file_and_exits_2(dockopt, tmp_path):
     ids=["lower", "clean", "crlf-bom", "no-final-newline", "escape-directive", "heredoc"],
 )
 def test_stdin_writes_fixed_text_to_stdout_exactly(dockopt, text):
-    from optimizer.engine import fix_text
     from optimizer.core.config import Settings
+    from optimizer.engine import fix_text
 
     expected = fix_text(text, Settings()).output.encode("utf-8")
     result = dockopt("-", stdin=text.encode("utf-8"))

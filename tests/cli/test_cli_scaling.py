@@ -8,8 +8,8 @@ from .conftest import write
 def _conflict_checks(pairs: int, monkeypatch) -> int:
     """How many span comparisons choosing the fixes takes: a count, not a time, so load cannot
     make the test flaky (timings belong in bench/)."""
-    from optimizer.engine import edits, fix_text
     from optimizer.core.config import Settings
+    from optimizer.engine import edits, fix_text
 
     calls = 0
     original = edits._conflicts

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from optimizer.core.config import Settings
 from optimizer.engine import findings as all_findings
 from optimizer.engine import fix_text
 from optimizer.rules.base import Applicability, all_rules
-from optimizer.core.config import Settings
 from optimizer.shell import parse_script
 
 PKG = json.dumps({"name": "app", "version": "1.0.0", "dependencies": {"express": "^4.19.2"}})
@@ -312,7 +312,9 @@ def test_do402_runs_after_do401(tmp_path):
         "RUN npm ci\nCOPY . .\n"
     )
     assert fix(tmp_path, text, NODE).output == expected
-    outcome = fix_text(text, Settings(select=("DO401", "DO402")), path=tmp_path / "Dockerfile", context_dir=tmp_path)
+    outcome = fix_text(
+        text, Settings(select=("DO401", "DO402")), path=tmp_path / "Dockerfile", context_dir=tmp_path
+    )
     assert [f.code for f in outcome.applied] == ["DO401"]
     assert [f.code for f in findings(tmp_path, text, select=("DO402",))] == ["DO402"]
 

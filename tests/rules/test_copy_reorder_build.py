@@ -19,10 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.engine import fix_text
 from optimizer.core.config import Settings
+from optimizer.engine import fix_text
 from optimizer.verify.compare import compare_snapshots
-from optimizer.verify.engine import BuildResult, DockerCLI
+from optimizer.verify.describe import render_comparison
+from optimizer.verify.docker import BuildResult, DockerCLI
 
 pytestmark = pytest.mark.engine
 
@@ -80,7 +81,7 @@ def test_rewrite_builds_the_same_image_and_keeps_the_install_cached(app, docker,
             docker.snapshot(tags["rewritten"]),
             changed_by={"DO401": "copy manifests before the install"},
         )
-        assert comparison.equivalent, comparison.render()
+        assert comparison.equivalent, render_comparison(comparison)
 
         source = context / edited
         # A fresh edit every run: the engine's cache outlives the test, and an edit it has seen before

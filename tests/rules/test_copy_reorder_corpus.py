@@ -19,15 +19,17 @@ import pytest
 from oracle import CORPUS
 
 from optimizer.analysis.scope import instruction_scopes
+from optimizer.core.config import Settings
 from optimizer.engine import fix_text
 from optimizer.engine.oracle import buildkit_error
-from optimizer.rules.caching._plan import full_copy, walk
 from optimizer.rules.base import Facts
+from optimizer.rules.caching._plan import full_copy, walk
 from optimizer.rules.caching.copy_manifests_first import plan
-from optimizer.core.config import Settings
 from optimizer.syntax import parse
 
 REAL = CORPUS / "real"
+if not (REAL / "MANIFEST.tsv").is_file():  # tests/test_corpus.py fails loudly when the corpus is missing
+    pytest.skip(f"the corpus is not at {CORPUS} (../shared beside the checkout)", allow_module_level=True)
 ROWS = list(csv.DictReader((REAL / "MANIFEST.tsv").open(encoding="utf-8"), delimiter="\t"))
 WITH_MANIFESTS = [REAL / row["id"] for row in ROWS if row["has_context_manifests"] == "true"]
 EVERY = [REAL / row["id"] for row in ROWS]

@@ -7,10 +7,11 @@ import uuid
 
 import pytest
 
-from optimizer.engine import fix_text
 from optimizer.core.config import Settings
+from optimizer.engine import fix_text
 from optimizer.verify.compare import compare_snapshots
-from optimizer.verify.engine import DockerCLI
+from optimizer.verify.describe import render_comparison
+from optimizer.verify.docker import DockerCLI
 
 pytestmark = pytest.mark.engine
 
@@ -61,7 +62,7 @@ def test_merged_build_is_equivalent_with_fewer_layers(name, docker, tmp_path, ca
     finally:
         docker.remove(f"{tag}:orig", f"{tag}:merged")
     result = compare_snapshots(snap_before, snap_after)
-    assert result.equivalent, result.render()
+    assert result.equivalent, render_comparison(result)
     assert snap_after.layer_count < snap_before.layer_count
     with capsys.disabled():
         print(

@@ -8,11 +8,11 @@ from collections import Counter
 import pytest
 from oracle import CORPUS, corpus_files
 
+from optimizer.core.config import Settings
 from optimizer.engine import fix_text
 from optimizer.engine.oracle import buildkit_error
 from optimizer.rules.base import Facts
 from optimizer.rules.layers.merge_runs import consecutive_runs, groups, plans
-from optimizer.core.config import Settings
 from optimizer.shell import run_analysis
 from optimizer.syntax import parse
 

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.shell.join import NotJoined, plan_merge
-from optimizer.rules.base import Facts
 from optimizer.core.config import Settings
+from optimizer.rules.base import Facts
+from optimizer.shell.join import NotJoined, plan_merge
 from optimizer.syntax import parse
 
 CASES = [
@@ -36,6 +36,17 @@ CASES = [
     ["test -d sub", "echo ok > ok || echo alt > alt"],
     ["echo a > a", "exit 1"],
     ["if true; then echo y > y; fi", "for i in 1 2; do echo $i >> l; done"],
+    # Issue 16, class 3: state the shell model did not see leaked into the next RUN.
+    ["for i in 1 2; do :; done", "echo ${i:-unset} > i"],
+    ["getopts ab opt -a; echo $opt > o", "echo ${OPTIND:-unset} > optind"],
+]
+
+# bash only: BASH_REMATCH and shopt/function state.
+BASH_CASES = [
+    ["x=abc; [[ $x =~ a(b)c ]] && echo m > m", "echo ${BASH_REMATCH[1]:-none} > r"],
+    ["shopt -s nullglob", "for f in *.none; do echo $f >> g; done; echo done >> g"],
+    ["f() { echo fn > fn; }", "type f > t 2>&1 || echo no-f > t"],
+    ["set -o pipefail", "false | true; echo $? > s"],
 ]
 
 
@@ -69,7 +80,33 @@ DECLINED = [
     (["sleep 1 &", "echo b"], "background-job"),
     (["echo a # comment", "echo b"], "comment-in-script"),
     (["echo $$ > pid; cd /", "echo b"], "pid-in-subshell"),
+    # Issue 16, class 3: errexit the model cannot see, and reads of the last command's state.
+    ([". ./env.sh; false; echo no > n", "echo must-not-run > s"], "errexit-in-subshell"),
+    (['eval "$SETUP"; false; echo no > n', "echo b > b"], "errexit-in-subshell"),
+    (["echo a b > x", "echo $_ > last"], "reads-shell-state"),
+    (["sleep 0 | true", "echo ${PIPESTATUS[0]} > p"], "reads-shell-state"),
 ]
+
+
+def test_errexit_from_shell_options_after_dash_c_is_seen():
+    """SHELL ["/bin/sh", "-c", "-e"]: `sh -c -e SCRIPT` runs with errexit (options may follow -c)."""
+    text = 'FROM scratch\nSHELL ["/bin/sh", "-c", "-e"]\nRUN cd /tmp; false; echo no > n\nRUN echo b > b\n'
+    tree = parse(text)
+    plan = plan_merge(Facts(tree=tree, text=text, settings=Settings()), tree.instructions[2:])
+    assert isinstance(plan, NotJoined) and plan.reason == "errexit-in-subshell"
+
+
+@pytest.mark.parametrize("scripts", BASH_CASES, ids=[" | ".join(c) for c in BASH_CASES])
+def test_merged_bash_script_behaves_like_separate_runs(scripts, tmp_path):
+    text = 'FROM scratch\nSHELL ["/bin/bash", "-c"]\n' + "".join(f"RUN {s}\n" for s in scripts)
+    tree = parse(text)
+    plan = plan_merge(Facts(tree=tree, text=text, settings=Settings()), tree.instructions[2:])
+    assert not isinstance(plan, NotJoined), plan  # joined, with the state-changing part in a subshell
+    a, b = tmp_path / "a", tmp_path / "b"
+    for root in (a, b):
+        root.mkdir()
+    assert _separate("bash", scripts, a) == _merged("bash", plan.script, b), plan.script
+    assert _files(a) == _files(b), plan.script
 
 
 @pytest.mark.parametrize(("scripts", "reason"), DECLINED, ids=[r for _, r in DECLINED])

@@ -18,11 +18,12 @@ import uuid
 
 import pytest
 
+from optimizer.core.config import Settings
 from optimizer.engine import fix_text
 from optimizer.rules.base import all_rules
-from optimizer.core.config import Settings
 from optimizer.verify.compare import compare_snapshots
-from optimizer.verify.engine import DockerCLI, strip_syntax_directive
+from optimizer.verify.describe import render_comparison
+from optimizer.verify.docker import DockerCLI, strip_syntax_directive
 
 pytestmark = pytest.mark.engine
 
@@ -99,7 +100,7 @@ def test_cleanup_rewrite_is_equivalent_and_smaller(name, docker, tmp_path, capsy
     finally:
         docker.remove(f"{tag}:orig", f"{tag}:fixed")
     result = compare_snapshots(snap_before, snap_after, allowed_paths=_allowed(outcome.applied))
-    assert result.equivalent, result.render()
+    assert result.equivalent, render_comparison(result)
     assert result.allowed, "the rewrite removed nothing the rules declare"
     drop = snap_before.uncompressed_size - snap_after.uncompressed_size
     with capsys.disabled():
@@ -154,7 +155,7 @@ def test_mounts_rewrite_reuses_the_download_cache(docker, tmp_path, capsys):
     finally:
         docker.remove(f"{tag}:orig", f"{tag}:cold", f"{tag}:warm")
     result = compare_snapshots(snap_plain, snap_cold, allowed_paths=_allowed(first.applied))
-    assert result.equivalent, result.render()
+    assert result.equivalent, render_comparison(result)
     cold_gets, warm_gets = _GET.findall(cold.log), _GET.findall(warm.log)
     # Cold: the package index (Packages files) and jq with its libraries are downloaded. Warm, after
     # `tree` joined the list: only the small InRelease files are fetched again (the lab's proxy

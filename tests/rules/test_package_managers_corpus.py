@@ -11,9 +11,9 @@ from collections import Counter
 import pytest
 from oracle import CORPUS, corpus_files
 
+from optimizer.core.config import Settings
 from optimizer.engine import fix_text
 from optimizer.engine.oracle import buildkit_error
-from optimizer.core.config import Settings
 from optimizer.shell import run_analysis
 from optimizer.syntax import parse
 
@@ -98,5 +98,8 @@ def test_corpus_counts(capsys):
     with capsys.disabled():
         print("\n".join(report))
     cleanup, mounts = totals["cleanup"], totals["mounts"]
-    assert cleanup[0]["DO301"] > 20 and cleanup[0]["DO305"] >= 8 and cleanup[0]["DO307"] >= 4
-    assert mounts[0]["DO301"] > 20 and "DO312" not in cleanup[1]
+    # DO301 is unsafe where a later RUN runs something the effects model cannot read (a script, an
+    # unknown program): 10 of its 26 files (issue 16). With --unsafe-fixes it still cleans all of them.
+    assert cleanup[0]["DO301"] >= 14 and cleanup[0]["DO305"] >= 8 and cleanup[0]["DO307"] >= 4
+    assert cleanup[1]["DO301"] > 20 and mounts[1]["DO301"] > 20
+    assert mounts[0]["DO301"] >= 14 and "DO312" not in cleanup[1]

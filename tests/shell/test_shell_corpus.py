@@ -43,7 +43,9 @@ def real_runs():
     rows = _analyse(REAL)
     elapsed = time.perf_counter() - started
     reasons = Counter(str(analysis.reason) if analysis.reason else "analysed" for *_, analysis in rows)
-    print(f"\nshell model over {len(REAL)} real Dockerfiles: {len(rows)} RUNs in {elapsed:.2f}s:", dict(reasons))
+    print(
+        f"\nshell model over {len(REAL)} real Dockerfiles: {len(rows)} RUNs in {elapsed:.2f}s:", dict(reasons)
+    )
     return rows
 
 
@@ -103,10 +105,29 @@ def test_recognisers_cover_the_corpus(real_runs):
     for *_, analysis in real_runs:
         if analysis.script is not None:
             managers.update(i.manager for i in invocations(analysis.script))
-    expected = (
-        "apt-get apt apk yum dnf microdnf zypper pip uv npm yarn gem bundler composer mamba micromamba go mvn "
-        "gradle cargo dotnet"
-    ).split()
+    expected = [
+        "apt-get",
+        "apt",
+        "apk",
+        "yum",
+        "dnf",
+        "microdnf",
+        "zypper",
+        "pip",
+        "uv",
+        "npm",
+        "yarn",
+        "gem",
+        "bundler",
+        "composer",
+        "mamba",
+        "micromamba",
+        "go",
+        "mvn",
+        "gradle",
+        "cargo",
+        "dotnet",
+    ]
     assert [m for m in expected if managers[m] == 0] == []
 
 

@@ -165,7 +165,9 @@ CASES = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize(("line", "manager", "subcommand", "options", "args"), CASES, ids=[c[0][:60] for c in CASES])
+@pytest.mark.parametrize(
+    ("line", "manager", "subcommand", "options", "args"), CASES, ids=[c[0][:60] for c in CASES]
+)
 def test_invocation(line, manager, subcommand, options, args):
     invocation = _one(line)
     assert invocation.manager == manager
@@ -179,13 +181,19 @@ def test_invocation(line, manager, subcommand, options, args):
     ("line", "wrappers", "env"),
     [
         pytest.param(
-            "DEBIAN_FRONTEND=noninteractive apt-get install -y tzdata", [], [("DEBIAN_FRONTEND", "noninteractive")],
+            "DEBIAN_FRONTEND=noninteractive apt-get install -y tzdata",
+            [],
+            [("DEBIAN_FRONTEND", "noninteractive")],
             id="env-prefix",
         ),
         pytest.param("sudo -E apt-get install -y git", ["sudo"], [], id="sudo"),
         pytest.param("sudo -u app pip install x", ["sudo"], [], id="sudo-user"),
-        pytest.param("env DEBIAN_FRONTEND=noninteractive apt-get install -y git", ["env"],
-                     [("DEBIAN_FRONTEND", "noninteractive")], id="env"),
+        pytest.param(
+            "env DEBIAN_FRONTEND=noninteractive apt-get install -y git",
+            ["env"],
+            [("DEBIAN_FRONTEND", "noninteractive")],
+            id="env",
+        ),
         pytest.param("command apt-get install -y git", ["command"], [], id="command"),
         pytest.param("nice -n 10 apt-get install -y git", ["nice"], [], id="nice"),
         pytest.param(

@@ -22,7 +22,9 @@ def _one(line: str):
         pytest.param("rm -Rfv /x", True, True, ["/x"], id="capital-r-verbose"),
         pytest.param("rm -f /x", False, True, ["/x"], id="force-only"),
         pytest.param("rm /x", False, False, ["/x"], id="plain"),
-        pytest.param('rm -rf "$GNUPGHOME" /root/.gnupg', True, True, [None, "/root/.gnupg"], id="dynamic-path"),
+        pytest.param(
+            'rm -rf "$GNUPGHOME" /root/.gnupg', True, True, [None, "/root/.gnupg"], id="dynamic-path"
+        ),
         pytest.param("rm -rf -- -weird", True, True, ["-weird"], id="double-dash"),
         pytest.param("sudo rm -rf /root/.cache", True, True, ["/root/.cache"], id="sudo"),
         pytest.param("rm -rf ~/.cache/pip", True, True, ["~/.cache/pip"], id="tilde"),

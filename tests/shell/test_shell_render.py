@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from optimizer.shell import ContinuationStyle, continuation, detect_style
-from optimizer.shell.render import LEADING, TRAILING
+from optimizer.shell.style import LEADING, TRAILING
 from optimizer.syntax import parse
 
 

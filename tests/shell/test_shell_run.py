@@ -48,7 +48,7 @@ RUN --mount=type=cache,target=/var/cache/apt \\
 
 def test_spans_through_continuations_and_comment_lines():
     text = CONTINUATION_WITH_COMMENTS
-    _, run, script = _only(text)
+    _, _run, script = _only(text)
     assert script.origin == "line" and script.shell == ("/bin/sh", "-c")
     update, install, remove = script.commands
     assert _source(text, update) == "apt-get update"
@@ -225,8 +225,11 @@ def test_shell_in_effect_per_stage():
         pytest.param('["/usr/local/bin/bash", "-c"]', True, id="local-bash"),
         pytest.param('["busybox", "sh", "-c"]', True, id="busybox-sh"),
         pytest.param('["cmd", "/s", "/c"]', False, id="cmd"),
-        pytest.param('["C:\\\\Windows\\\\System32\\\\WindowsPowerShell\\\\v1.0\\\\powershell.exe", "-c"]', False,
-                     id="powershell-path"),
+        pytest.param(
+            '["C:\\\\Windows\\\\System32\\\\WindowsPowerShell\\\\v1.0\\\\powershell.exe", "-c"]',
+            False,
+            id="powershell-path",
+        ),
         pytest.param('["python3", "-c"]', False, id="python"),
     ],
 )

@@ -36,7 +36,7 @@ def _shape(statements) -> str:
             if index:
                 parts.append(statement.operators[index - 1])
             text = _element(pipeline.elements[0])
-            for operator, item in zip(pipeline.operators, pipeline.elements[1:]):
+            for operator, item in zip(pipeline.operators, pipeline.elements[1:], strict=False):
                 text += f" {operator} {_element(item)}"
             parts.append(("! " if pipeline.negated else "") + text)
         terminator = {None: "", "\n": " ⏎"}.get(statement.terminator, f" {statement.terminator}")
@@ -194,7 +194,7 @@ def test_unparseable(text):
     [
         pytest.param("[[ $a =~ ^v[0-9]+$ ]] && echo ok", id="regex-match"),
         pytest.param("echo $(( (1 + 2) * 3 ))", id="arithmetic"),
-        pytest.param("case \"$(uname -m)\" in x86_64) a=amd64 ;; aarch64|arm64) a=arm64 ;; esac", id="case"),
+        pytest.param('case "$(uname -m)" in x86_64) a=amd64 ;; aarch64|arm64) a=arm64 ;; esac', id="case"),
         pytest.param('echo "${VAR:-default}" "${#arr[@]}" "${x/a/b}"', id="expansions"),
         pytest.param("a && \\\n  b", id="backslash-newline"),
         pytest.param("", id="empty"),

@@ -21,7 +21,7 @@ def _args(text: str):
         pytest.param("a\\ b", "a b", False, id="escaped-space"),
         pytest.param("$'a\\tb\\x41'", "a\tbA", False, id="ansi-c"),
         pytest.param("--opt='x y'", "--opt=x y", False, id="concatenation"),
-        pytest.param('pre"mid"\'post\'', "premidpost", False, id="mixed-quotes"),
+        pytest.param("pre\"mid\"'post'", "premidpost", False, id="mixed-quotes"),
         pytest.param("/var/lib/apt/lists/*", "/var/lib/apt/lists/*", True, id="glob"),
         pytest.param("'/var/lib/apt/lists/*'", "/var/lib/apt/lists/*", False, id="quoted-glob-is-literal"),
         pytest.param("file?.txt", "file?.txt", True, id="question-glob"),

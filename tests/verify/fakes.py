@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from optimizer.verify.engine import BuildFailed, BuildResult, BuildStep, EngineInfo, EngineUnavailable
+from optimizer.verify.docker import BuildFailed, BuildResult, BuildStep, EngineInfo, EngineUnavailable
 from optimizer.verify.snapshot import Snapshot
 
 

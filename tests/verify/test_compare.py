@@ -7,7 +7,7 @@ import json
 import pytest
 
 from optimizer.verify.compare import VOLATILE_PATTERNS, compare_snapshots
-from optimizer.verify.render import comparison_to_dict
+from optimizer.verify.describe import comparison_to_dict, render_comparison
 
 from .imagefactory import directory, file, hardlink, image_config, layer, symlink
 
@@ -140,7 +140,7 @@ def test_declared_paths_are_attributed_to_their_rule(make_snapshot):
     # A sibling that merely shares the prefix is not covered.
     assert changes(result) == [("/var/lib/apt/listsX", "removed", ())]
     assert result.unexplained_note == "difference not declared by any applied rule (applied: DO205, DO301)"
-    assert "unexplained: 1 path(s), difference not declared by any applied rule" in result.render()
+    assert "unexplained: 1 path(s), difference not declared by any applied rule" in render_comparison(result)
 
 
 def test_a_pattern_ending_in_a_wildcard_covers_a_directory_never_created(make_snapshot):
@@ -279,7 +279,7 @@ def test_report_forms(make_snapshot):
     result = compare_snapshots(
         before, after, allowed_paths={"DO205": ["/var/lib/apt/lists/*"]}, changed_by={"DO205": "apt cleanup"}
     )
-    text = result.render(limit=5)
+    text = render_comparison(result, limit=5)
     assert text.splitlines()[0] == "equivalent: NO (applied: DO205)"
     assert "allowed by DO205 (apt cleanup): 30 path(s)" in text
     assert "  ... 25 more" in text
@@ -304,7 +304,7 @@ def test_removed_subtrees_collapse_in_the_text_report(make_snapshot):
         ),
     )
     result = compare_snapshots(before, make_snapshot(BASE))
-    lines = result.render().splitlines()
+    lines = render_comparison(result).splitlines()
     assert "  - /opt/tool (dir) [3 entries below, 6 B]" in lines
     assert "  - /opt/tool-config (file, 1 B)" in lines
 

@@ -12,7 +12,8 @@ import uuid
 import pytest
 
 from optimizer.verify.compare import compare_snapshots
-from optimizer.verify.engine import BuildFailed, DockerCLI, strip_syntax_directive
+from optimizer.verify.describe import render_comparison
+from optimizer.verify.docker import BuildFailed, DockerCLI, strip_syntax_directive
 
 pytestmark = pytest.mark.engine
 
@@ -65,7 +66,7 @@ def test_rewrite_is_equivalent_once_the_declared_cache_is_allowed(built):
         allowed_paths={"DO210": ["/root/.cache/pip/**"]},
         changed_by=APPLIED,
     )
-    assert result.equivalent, result.render()
+    assert result.equivalent, render_comparison(result)
     allowed = {d.path for d in result.allowed["DO210"]}
     assert {"/root/.cache", "/root/.cache/pip", "/root/.cache/pip/http/blob"} <= allowed
     assert snaps["original"].files["/opt/app"].mode == 0o750 == snaps["rewrite"].files["/opt/app"].mode
@@ -81,7 +82,7 @@ def test_undeclared_cache_is_an_unexplained_difference(built):
         ("/root/.cache/pip/http", "removed"),
         ("/root/.cache/pip/http/blob", "removed"),
     ]
-    assert "difference not declared by any applied rule (applied: DO301)" in result.render()
+    assert "difference not declared by any applied rule (applied: DO301)" in render_comparison(result)
 
 
 def test_snapshots_carry_config_layers_and_sizes(built):

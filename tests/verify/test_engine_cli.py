@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.verify.engine import (
+from optimizer.verify.docker import (
     BuildFailed,
     DockerCLI,
     EngineError,

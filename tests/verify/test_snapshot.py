@@ -267,7 +267,7 @@ def test_not_an_image_archive(tmp_path):
     with tarfile.open(plain, "w") as tar:
         info = tarfile.TarInfo("hello.txt")
         tar.addfile(info, io.BytesIO(b""))
-    with pytest.raises(SnapshotError, match="neither manifest.json nor index.json"):
+    with pytest.raises(SnapshotError, match=r"neither manifest\.json nor index\.json"):
         read_image_archive(plain)
     garbage = tmp_path / "garbage.tar"
     garbage.write_bytes(b"not a tar at all" * 100)
@@ -278,5 +278,5 @@ def test_not_an_image_archive(tmp_path):
 def test_corrupt_layer_is_reported_with_its_name(tmp_path):
     broken = layer(file("/a", b"a" * 4000))[:1000]
     archive = docker_archive(tmp_path / "i.tar", [broken], image_config())
-    with pytest.raises(SnapshotError, match="layer.tar"):
+    with pytest.raises(SnapshotError, match=r"layer\.tar"):
         read_image_archive(archive)

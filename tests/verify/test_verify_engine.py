@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from optimizer.verify.engine import DockerCLI
+from optimizer.verify.docker import DockerCLI
+from optimizer.verify.pipeline import verify
 from optimizer.verify.report import render_text
-from optimizer.verify.run import verify
 
 from .testrules import AppendLine, with_rule
 
@@ -28,9 +28,13 @@ def fingerprint(root: Path) -> dict[str, tuple[bytes, int]]:
     return {str(p): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(root.rglob("*")) if p.is_file()}
 
 
-def verify_images(docker: DockerCLI) -> list[str]:
-    out = docker._checked(["image", "ls", "--format", "{{.Repository}}:{{.Tag}}"], "docker image ls")
-    return sorted(line for line in out.splitlines() if line.startswith("dockopt-verify-"))
+def verify_images(docker: DockerCLI, repository: str) -> list[str]:
+    """The images left under one verify run's own repository: other tests may build on the same
+    engine at the same time, so the engine-wide list is not ours to compare."""
+    out = docker._checked(
+        ["image", "ls", "--format", "{{.Repository}}:{{.Tag}}", repository], "docker image ls"
+    )
+    return sorted(line for line in out.splitlines() if line.strip())
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +44,7 @@ def docker(engine_env) -> DockerCLI:
 
 def test_python_app_rewrite_is_equivalent_and_measured(docker):
     app = APPS / "pyapp"
-    before, images_before = fingerprint(app), verify_images(docker)
+    before = fingerprint(app)
     report = verify(app / "Dockerfile", docker=docker)
     assert report.exit_code == 0, render_text(report)
     assert {"DO101", "DO102"} <= set(report.applied_codes)  # and whatever other rules now apply
@@ -53,7 +57,8 @@ def test_python_app_rewrite_is_equivalent_and_measured(docker):
     assert rewritten.layers <= original.layers
     assert report.edited_file in ("app/main.py", "app/greeting.py")
     assert fingerprint(app) == before  # nothing in the tree was written or touched
-    assert verify_images(docker) == images_before  # every image verify built is gone
+    assert report.image_repository and report.image_repository.startswith("dockopt-verify-")
+    assert verify_images(docker, report.image_repository) == []  # every image verify built is gone
 
 
 def test_multi_stage_go_app_through_the_cli_offline(engine_env):

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from optimizer.core.config import Settings
+from optimizer.verify.pipeline import verify, verify_variants
 from optimizer.verify.report import render_json, render_markdown, render_text
-from optimizer.verify.run import verify, verify_variants
 
 from .fakes import FakeDocker
 from .imagefactory import directory, file, image_config, layer

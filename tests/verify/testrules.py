@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from optimizer.engine import selected_rules
-from optimizer.rules.base import Applicability, Facts, Edit, Finding, Rule
 from optimizer.core.config import Settings
+from optimizer.engine import selected_rules
+from optimizer.rules.base import Applicability, Edit, Facts, Finding, Rule
 
 
 class AppendLine(Rule):

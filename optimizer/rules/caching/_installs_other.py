@@ -72,7 +72,7 @@ def _maven(inv: Invocation, cwd: str | None) -> Reading | None:
     if any(v is None for v in inv.values("-s", "--settings")) or None in files:
         return needs_source(f"{shown_of(inv)}: settings path not known")
     if any(
-        (v or "").startswith("maven.repo.local=") and not v.split("=", 1)[1].startswith("/")
+        (v or "").startswith("maven.repo.local=") and not (v or "").split("=", 1)[1].startswith("/")
         for v in inv.values("-D")
     ):
         return needs_source(f"{shown_of(inv)} keeps its repository in the project")
@@ -89,7 +89,7 @@ def _maven(inv: Invocation, cwd: str | None) -> Reading | None:
 
 
 def _gradle(inv: Invocation, cwd: str | None) -> Reading | None:
-    tasks = [inv.subcommand] + [w.value for w in inv.args] if inv.subcommand else []
+    tasks: list[str | None] = [inv.subcommand, *(w.value for w in inv.args)] if inv.subcommand else []
     if not all(task in _GRADLE_TASKS for task in tasks):
         return needs_source(f"{shown_of(inv)} runs a build", notable=False)
     build = inv.value("-b", "--build-file")

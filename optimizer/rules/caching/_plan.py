@@ -238,6 +238,11 @@ def walk(
                 result.stop, result.stop_run = item, reading
                 result.why = "its script cannot be read" if reading is None else ""
                 return result
+            conflict = settings_conflict(tree, item, scopes[item], copy, context)
+            if conflict is not None:
+                result.stop, result.stop_run = item, reading
+                result.why = conflict
+                return result
             result.runs.append(item)
             if slot_open:
                 result.manifest_slot = item
@@ -260,6 +265,36 @@ def walk(
             return result
         result.crossed.append(item)
     return result
+
+
+def settings_conflict(
+    tree: Dockerfile, run: Instruction, scope: Scope, copy: FullCopy, context: BuildContext | None
+) -> str | None:
+    """A package manager in ``run`` reads a settings file the copy writes (``ENV PIP_CONFIG_FILE=
+    /app/pip.conf``, an ``.npmrc`` in the working directory, ``/etc/apt`` for a copy into ``/``):
+    then the RUN depends on the copy, whatever its commands look like. With the build context in
+    view, a settings file the context does not send is no conflict."""
+    from ...shell.effects import config_reads
+
+    script = analyse_run(tree, run)
+    if script is None:
+        return None
+    env = {
+        name: value.text
+        for name, value in (*scope.args.items(), *scope.env.items())
+        if value.text is not None
+    }
+    home = env.get("HOME") or "/root"
+    dest = copy.dest
+    for tool, path in config_reads(script, workdir=scope.workdir.text, env=env, home=home):
+        if not overlaps(path, (dest,)):
+            continue
+        if context is not None and path.startswith(dest.rstrip("/") + "/") and dest.startswith("/"):
+            relative = normalize_source(f"{copy.source}/{path[len(dest.rstrip('/')) + 1 :]}")
+            if not (context.exists(relative) and context.is_sent(relative)):
+                continue  # the context has no such file: the copy cannot write it
+        return f"`{tool}` reads {path}, which the copy may write"
+    return None
 
 
 def workdir_after(tree: Dockerfile, workdir: Instruction, scopes: dict[Instruction, Scope]) -> str | None:
@@ -291,7 +326,7 @@ def install_paths(tree: Dockerfile, instruction: Instruction) -> tuple[str, ...]
             if item is limit:
                 break
             if item.name == "ENV":
-                pairs = list(zip(item.value[::2], item.value[1::2]))
+                pairs = list(zip(item.value[::2], item.value[1::2], strict=False))
                 for key, value in pairs:
                     if key in ENV_PATHS:
                         found += [clean(p) for p in value.replace('"', "").split(":") if p.startswith("/")]

@@ -14,8 +14,8 @@ import json
 import re
 
 from ...syntax import Blank, Dockerfile, Instruction
-from ._plan import FullCopy
 from ..base import Edit
+from ._plan import FullCopy
 
 # Paths written into a new COPY line as they are: no quoting, globbing or variables to worry about.
 PLAIN_PATH = re.compile(r"^[A-Za-z0-9_.@+,=-][A-Za-z0-9_./@+,=-]*$")

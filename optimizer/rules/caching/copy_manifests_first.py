@@ -125,6 +125,8 @@ from dataclasses import dataclass, field
 from ...analysis.context import BuildContext, normalize_source
 from ...shell import recognise
 from ...syntax import Instruction
+from ..base import Applicability, Edit, Facts, Finding, Phase, Rule, register
+from ..triggers import source_copy_before_install
 from ._paths import Where
 from ._plan import (
     METADATA,
@@ -140,8 +142,6 @@ from ._plan import (
 )
 from ._shell import protected_dest_reason
 from ._steps import INSTALL, SOURCE, InstallStep
-from ..triggers import source_copy_before_install
-from ..base import Applicability, Edit, Facts, Finding, Phase, Rule, register
 
 # ``_manifests`` (and the manifest readers of ``analysis``) and ``_text`` are imported
 # where an install is planned: DO402 imports this module on every file with a COPY before a RUN.
@@ -237,8 +237,8 @@ def _no_install(tree, copy: FullCopy, run: RunReading, context: BuildContext | N
         if install is not None and first is not None:
             return (
                 f"`{first.command.text}` (line {run.instruction.line}) runs between `{_text(copy)}` and "
-                f"`{install.reading.install.shown}` and may use the copied files ({first.reading.reason})"
-            )  # type: ignore[union-attr]
+                f"`{install.reading.install.shown}` and may use the copied files ({first.reading.reason})"  # type: ignore[union-attr]
+            )
     return None
 
 
@@ -267,8 +267,10 @@ def _plan_one(
         answer.message = f"`{_text(copy)}` stays before this RUN: {reason}, before the install"
         return
     steps: list[InstallStep] = [
-        c.reading.install for c in run.commands[:first_source] if c.reading.kind == INSTALL
-    ]  # type: ignore[misc]
+        c.reading.install  # type: ignore[misc]
+        for c in run.commands[:first_source]
+        if c.reading.kind == INSTALL
+    ]
     env = _environment(scopes[run.instruction])
     files: list[str] = []
     for step in steps:
@@ -278,6 +280,21 @@ def _plan_one(
             return
         files += [f for f in result.files if f not in files]
         answer.unsafe += result.unsafe
+    # Settings files the installers read (ENV PIP_CONFIG_FILE=/app/pip.conf, the project's .npmrc …)
+    # that the copy brings: they go first with the manifests, or the install runs without them.
+    for tool, path in _settings_read(ctx, run.instruction):
+        inside = to_context(copy, path)
+        if (
+            inside is None
+            or inside == copy.source
+            or not (context.exists(inside) and context.is_sent(inside))
+        ):
+            continue
+        if context.is_dir(inside):
+            answer.message = f"`{tool}` reads {path} (a directory the copy brings): it cannot go first alone"
+            return
+        if inside not in files:
+            files.append(inside)
     for path in install_paths(ctx.tree, run.instruction):
         inside = to_context(copy, path.removesuffix("/bin"))
         if inside not in (None, copy.source) and context.is_sent(inside):
@@ -318,12 +335,11 @@ def _plan_one(
     shown = " ".join(dict.fromkeys(s.shown for s in steps))
     names = ", ".join(files)
     answer.message = (
-        f"`{_text(copy)}` before `{shown}`: "
-        f"copy {names} first, so a source edit keeps the install cached"
+        f"`{_text(copy)}` before `{shown}`: copy {names} first, so a source edit keeps the install cached"
     )
     if split is not None:
         answer.message += (
-            f" (the RUN is split: `{run.commands[first_source].command.text}` runs after the copy)"
+            f" (the RUN is split: `{run.commands[first_source].command.text}` runs after the copy)"  # type: ignore[index]
         )
     if answer.unsafe:
         answer.message += "; unsafe: " + "; ".join(answer.unsafe)
@@ -367,3 +383,20 @@ def _bundler_frozen(step: InstallStep, run: RunReading) -> dict[str, str | None]
             if {"frozen", "deployment"} & set(words) and {"true", "1"} & set(words):
                 return {"BUNDLE_FROZEN": "true"}
     return {}
+
+
+def _settings_read(ctx: Facts, run: Instruction) -> list[tuple[str, str]]:
+    """(tool, absolute path) of the settings files the package managers of ``run`` read."""
+    from ...analysis.effects import Effects
+    from ...shell.effects import config_reads
+
+    script = ctx.script(run)
+    scope = ctx.scopes.get(run)
+    if script is None or scope is None:
+        return []
+    env = {
+        name: value.text
+        for name, value in (*scope.args.items(), *scope.env.items())
+        if value.text is not None
+    }
+    return config_reads(script, workdir=scope.workdir.text, env=env, home=Effects.of(ctx).home(run))

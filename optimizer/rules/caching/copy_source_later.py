@@ -77,10 +77,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..base import Applicability, Facts, Finding, Phase, Rule, register
+from ..triggers import source_copy_before_run
 from ._plan import full_copy, walk
 from ._shell import protected_dest_reason
-from ..triggers import source_copy_before_run
-from ..base import Applicability, Facts, Finding, Phase, Rule, register
 
 
 @register

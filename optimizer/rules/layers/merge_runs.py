@@ -57,12 +57,13 @@ image, in fewer layers, and the build cache has one boundary fewer.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from ...shell.roles import is_cleanup, is_expensive, same_os_packages
 from ...syntax import Blank, Comment, Instruction
-from ..triggers import consecutive_runs
+from .. import triggers
 from ..base import Applicability, Facts, Finding, Phase, Rule, register
 
 if TYPE_CHECKING:
@@ -70,14 +71,17 @@ if TYPE_CHECKING:
 
 # ``shell.join`` is imported where a pair of RUNs is planned, on files that have consecutive RUNs.
 
-def groups(ctx: Facts, runs: list[Instruction]) -> tuple[list[list[Instruction]], list[tuple[Instruction, Instruction, str]]]:
+
+def groups(
+    ctx: Facts, runs: list[Instruction]
+) -> tuple[list[list[Instruction]], list[tuple[Instruction, Instruction, str]]]:
     """Split consecutive RUNs into the groups DO201 merges, and the pairs it keeps apart (with why)."""
     from ...shell.join import pair_blocker, script_of
 
     found: list[list[Instruction]] = []
     kept_apart: list[tuple[Instruction, Instruction, str]] = []
     current: list[Instruction] = [runs[0]] if runs else []
-    for previous, instruction in zip(runs, runs[1:]):
+    for previous, instruction in itertools.pairwise(runs):
         blocker = pair_blocker(ctx, previous, instruction)
         reason = blocker.reason if blocker else None
         if reason is None:
@@ -103,7 +107,11 @@ def consecutive_runs(ctx: Facts) -> list[list[Instruction]]:
     for node in ctx.tree.nodes:
         if isinstance(node, (Comment, Blank)):
             continue
-        if isinstance(node, Instruction) and node.name == "RUN" and (not current or current[-1].stage == node.stage):
+        if (
+            isinstance(node, Instruction)
+            and node.name == "RUN"
+            and (not current or current[-1].stage == node.stage)
+        ):
             current.append(node)
             continue
         if len(current) > 1:
@@ -121,7 +129,7 @@ class MergeRuns(Rule):
     summary = "Join consecutive RUNs that behave the same as one (always when the later one cleans up)"
     safety = Applicability.SAFE
     phase = Phase.LAYERS
-    trigger = consecutive_runs
+    trigger = triggers.consecutive_runs
 
     def check(self, ctx: Facts) -> Iterator[Finding]:
         for runs in consecutive_runs(ctx):

@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 
 from ...analysis.facts import Facts
 from ...analysis.stages import StageGraph
+from ...core.findings import Applicability, Edit
 from ...shell import Command, Invocation, Script, Statement, Word, detect_style
 from ...shell.model import GUARDED_CONTEXTS
 from ...syntax import Instruction
-from ...core.findings import Edit
 
 if TYPE_CHECKING:
     from ...analysis.scope import Scope
@@ -87,6 +87,32 @@ class Hygiene:
 
     def lineage(self, stage: int) -> list[int]:
         return self.ctx.lineage(stage)
+
+    def removal_blocker(self, run: Run, paths: list[str]) -> tuple[Applicability, str] | None:
+        """Why removing ``paths`` after ``run`` (or hiding them in a cache mount) may not be safe: a
+        later reader of them (the file-effects model). A reader known to read them makes the fix
+        display-only; one that *may* read anything (a command dockopt has no model of) makes it
+        unsafe. None when provably nothing later reads them."""
+        from ...analysis.effects import Effects
+
+        reader = Effects.of(self.ctx).reader(run.instruction, paths)
+        if reader is None:
+            return None
+        if (
+            reader.why.startswith("it reads")
+            or reader.why.startswith("it copies")
+            or reader.why.startswith("it mounts")
+        ):
+            return Applicability.DISPLAY_ONLY, reader.describe()
+        return Applicability.UNSAFE, reader.describe()
+
+    def cache_reader(self, run: Run, paths: list[str]) -> str | None:
+        """A later instruction that needs this package cache as data (an offline install, a copy of
+        it to another stage): then cleaning it, or hiding it in a cache mount, breaks that reader."""
+        from ...analysis.effects import Effects
+
+        reader = Effects.of(self.ctx).reader(run.instruction, paths, cache=True)
+        return reader.describe() if reader is not None else None
 
     def before(self, instruction: Instruction) -> list[Instruction]:
         return self.ctx.before(instruction)
@@ -304,7 +330,9 @@ def remove_pipeline(ctx: Facts, script: Script, statement: Statement, index: int
             return None
         span = (statement.span[0], statements[position + 1].span[0])
     source = script.source_span(span)
-    if source is None or "#" in ctx.text[source[0] : source[1]]:
+    if source is None or source[0] >= source[1] or "#" in ctx.text[source[0] : source[1]]:
+        # An empty source span: the text does not come from the Dockerfile as it reads (a heredoc
+        # glued to the command line), so the deletion cannot be written; it is not offered.
         return None
     if not (script.exact((span[0], span[0] + 1)) and script.exact((span[1] - 1, span[1]))):
         return None

@@ -48,6 +48,8 @@ from collections.abc import Iterator
 
 from ...shell import Command, Invocation, Script, invocations, removals
 from ...syntax import Instruction
+from ..base import Applicability, Edit, Facts, Finding, Phase, Rule, register
+from ..triggers import mentions
 from ._hygiene import (
     Hygiene,
     Run,
@@ -59,8 +61,6 @@ from ._hygiene import (
     statement_of,
     unconditional,
 )
-from ..triggers import mentions
-from ..base import Applicability, Edit, Facts, Finding, Phase, Rule, register
 
 CACHE = "/var/cache/apk"
 _ADDING = frozenset({"add", "upgrade"})

@@ -72,10 +72,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...syntax import Instruction
+from ..base import Applicability, Edit, Facts, Finding, Phase, Rule, register
+from ..triggers import mentions
 from ._apt import LISTS, apt_invocations, installs, lists_cleaned_after, next_reader, updates
 from ._hygiene import Hygiene, Run, append_command, mount_edit, mount_flag, mounted, unconditional
-from ..triggers import mentions
-from ..base import Applicability, Edit, Facts, Finding, Phase, Rule, register
 
 CLEANUP = "rm -rf /var/lib/apt/lists/*"
 APT_CACHE = "/var/cache/apt"
@@ -138,12 +138,25 @@ class AptListsCleanup(Rule):
                 instruction,
                 f"{what}; not removed because the RUN at line {reader.line} installs without updating",
             )
+        blocker = hygiene.removal_blocker(run, [LISTS])
+        if blocker is not None and blocker[0] is Applicability.DISPLAY_ONLY:
+            return self.finding(ctx, instruction, f"{what}; not removed because {blocker[1]}")
+        unsafe = f" (unsafe: {blocker[1]})" if blocker else ""
+        applicability = blocker[0] if blocker else None
         if hygiene.mounts_mode:
             planned = any(stage in keep_cache_planned for stage in hygiene.lineage(run.stage))
             edits = self._mount_edits(ctx, hygiene, instruction, planned)
-            return self.finding(ctx, instruction, f"{what}: keep them in cache mounts instead", edits)
+            return self.finding(
+                ctx, instruction, f"{what}: keep them in cache mounts instead{unsafe}", edits, applicability
+            )
         edit = append_command(ctx, run, CLEANUP)
-        return self.finding(ctx, instruction, f"{what}: remove them in the same RUN", [edit] if edit else [])
+        return self.finding(
+            ctx,
+            instruction,
+            f"{what}: remove them in the same RUN{unsafe}",
+            [edit] if edit else [],
+            applicability,
+        )
 
     def _mount_edits(
         self, ctx: Facts, hygiene: Hygiene, instruction: Instruction, planned: bool

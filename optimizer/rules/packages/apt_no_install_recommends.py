@@ -37,10 +37,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..base import Applicability, Facts, Finding, Phase, Rule, register
+from ..triggers import mentions
 from ._apt import apt_invocations
 from ._hygiene import Hygiene, add_option, configured, may_hide_options, unconditional, where
-from ..triggers import mentions
-from ..base import Applicability, Facts, Finding, Phase, Rule, register
 
 FLAG = "--no-install-recommends"
 _SUBCOMMANDS = frozenset({"install", "build-dep"})

@@ -56,10 +56,10 @@ from collections.abc import Iterator
 
 from ...shell import Invocation, Script, Statement
 from ...syntax import Instruction
+from ..base import Applicability, Edit, Facts, Finding, Phase, Rule, register
+from ..triggers import mentions
 from ._apt import LISTS, READS_LISTS, apt_invocations, lists_use
 from ._hygiene import Hygiene, Run, cache_targets, mounted, prepend_command, statement_of, unconditional
-from ..triggers import mentions
-from ..base import Applicability, Edit, Facts, Finding, Phase, Rule, register
 
 _APT_CONFIG = re.compile(r"/etc/apt|apt-key|add-apt-repository|sources\.list|\.sources\b")
 _PROXY = re.compile(r"proxy", re.IGNORECASE)
@@ -124,9 +124,7 @@ class AptUpdateAlone(Rule):
 
 def _installing_run(ctx: Facts, update: Instruction) -> tuple[Instruction | None, str]:
     """The next instruction of the stage that reads the lists, if nothing between forbids the move."""
-    stage = ctx.tree.stages[update.stage or 0]
-    position = next(i for i, item in enumerate(stage.instructions) if item is update)
-    for item in stage.instructions[position + 1 :]:
+    for item in ctx.stage_of(update)[ctx.index_in_stage(update) + 1 :]:
         if item.sub is not None:
             continue
         name = item.name
@@ -142,7 +140,7 @@ def _installing_run(ctx: Facts, update: Instruction) -> tuple[Instruction | None
             return None, f"{name} at line {item.line} comes between"
         elif name in ("ENV", "ARG") and _PROXY.search(item.args):
             return None, f"{name} at line {item.line} sets a proxy"
-        elif name in ("COPY", "ADD") and "apt" in item.args:
+        elif name in ("COPY", "ADD") and _copies_into_apt(ctx, item):
             return None, f"{name} at line {item.line} may change apt's configuration"
     return None, "no RUN in this stage installs after it"
 
@@ -185,3 +183,51 @@ def _prepend_at(script: Script, statement: Statement, index: int, command: str) 
         return None
     at = script.to_source(pipeline.span[0])
     return None if at is None else Edit.insert(at, f"{command} && ")
+
+
+_APT_PATHS = ("/etc/apt", "/var/lib/apt", "/etc/environment")
+
+
+def _copies_into_apt(ctx: Facts, copy: Instruction) -> bool:
+    """The COPY/ADD may write apt's sources, pins, keys or state (``COPY rootfs/ /`` with
+    ``rootfs/etc/apt/sources.list.d/x.list`` in the context). Read from the build context when it
+    is in view; without it, any destination that holds one of apt's paths counts."""
+    import posixpath
+
+    if "apt" in copy.args:
+        return True
+    if len(copy.value) < 2:
+        return True
+    scope = ctx.scopes.get(copy)
+    dest = copy.value[-1]
+    if "$" in dest or scope is None:
+        return True
+    if not dest.startswith("/"):
+        if scope.workdir.text is None:
+            return True
+        dest = posixpath.join(scope.workdir.text, dest)
+    dest = posixpath.normpath(dest)
+    touched = [
+        p for p in _APT_PATHS if p == dest or p.startswith(dest.rstrip("/") + "/") or dest.startswith(p + "/")
+    ]
+    if not touched:
+        return False
+    context, _ = ctx.build_context()
+    if (
+        context is None
+        or copy.flag_values("from")
+        or any(dest.startswith(p + "/") or dest == p for p in touched)
+    ):
+        return True
+    for source in copy.value[:-1]:
+        if any(ch in source for ch in "*?[$") or "://" in source:
+            return True
+        source = source.strip("/") or "."
+        if not context.is_dir(source):
+            return True  # a file copied into a directory above apt's: it could be named anything
+        for path in touched:
+            relative = path[len(dest.rstrip("/")) + 1 :]
+            inside = f"{source}/{relative}" if source != "." else relative
+            if context.exists(inside):
+                return True
+    return False

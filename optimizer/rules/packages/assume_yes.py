@@ -42,20 +42,42 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...shell import Invocation, invocations
-from ._hygiene import Hygiene, add_option, configured, may_hide_options, unconditional, where
-from ..triggers import mentions
 from ..base import Applicability, Facts, Finding, Phase, Rule, register
+from ..triggers import mentions
+from ._hygiene import Hygiene, add_option, configured, may_hide_options, unconditional, where
 
 _PROMPTING = {
     "apt": frozenset(
-        "install upgrade dist-upgrade full-upgrade reinstall build-dep remove purge autoremove autopurge".split()
+        [
+            "install",
+            "upgrade",
+            "dist-upgrade",
+            "full-upgrade",
+            "reinstall",
+            "build-dep",
+            "remove",
+            "purge",
+            "autoremove",
+            "autopurge",
+        ]
     ),
     "rpm": frozenset(
-        "install update upgrade reinstall downgrade remove autoremove distro-sync groupinstall groupupdate "
-        "localinstall".split()
+        [
+            "install",
+            "update",
+            "upgrade",
+            "reinstall",
+            "downgrade",
+            "remove",
+            "autoremove",
+            "distro-sync",
+            "groupinstall",
+            "groupupdate",
+            "localinstall",
+        ]
     )
     | {"group install", "group upgrade", "module install", "module enable", "module reset"},
-    "zypper": frozenset("install update remove patch dist-upgrade source-install".split()),
+    "zypper": frozenset(["install", "update", "remove", "patch", "dist-upgrade", "source-install"]),
 }
 _YES = {
     "apt": ("-y", "--yes", "--assume-yes", "--force-yes"),
@@ -72,7 +94,17 @@ class AssumeYes(Rule):
     summary = "-y for package-manager commands that would wait for confirmation"
     safety = Applicability.SAFE
     phase = Phase.PACKAGES
-    trigger = mentions("apt", "yum", "dnf", "zypper", families=("apt", "rpm", "zypper",))
+    trigger = mentions(
+        "apt",
+        "yum",
+        "dnf",
+        "zypper",
+        families=(
+            "apt",
+            "rpm",
+            "zypper",
+        ),
+    )
 
     def check(self, ctx: Facts) -> Iterator[Finding]:
         hygiene = Hygiene.of(ctx)

@@ -51,12 +51,13 @@ and non-POSIX stages are left alone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from ...shell import Invocation, invocations
-from ._hygiene import Hygiene, Run, mount_edit, mount_flag, mounted, switches_user, unconditional, where
-from ..triggers import build_caches
 from ..base import Applicability, Facts, Finding, Phase, Rule, register
+from ..triggers import build_caches
+from ._hygiene import Hygiene, Run, mount_edit, mount_flag, mounted, switches_user, unconditional, where
 
 _GO_BUILDS = frozenset({"build", "install", "test", "vet", "run", "generate"})
 _GO_DOWNLOADS = _GO_BUILDS | {"mod download", "mod tidy", "mod vendor", "mod verify", "get", "list"}
@@ -128,14 +129,24 @@ class BuildCacheMounts(Rule):
         )
 
     def _go_build_cache(self, hygiene: Hygiene, run: Run) -> str | None:
+        """Where ``go`` keeps its build cache for this RUN: $GOCACHE, else $XDG_CACHE_HOME/go-build,
+        else $HOME/.cache/go-build (Go's os.UserCacheDir). None when it cannot be told: the script
+        or the command sets one of those, or ``go env -w`` wrote a setting Go reads from a file."""
+        if _go_settings_unknown(hygiene, run, ("GOCACHE", "XDG_CACHE_HOME", "HOME")):
+            return None
         if hygiene.env_declared(run.instruction, "GOCACHE"):
             value = hygiene.env_value(run.instruction, "GOCACHE")
             return value if value and value.startswith("/") and value != "off" else None
+        if hygiene.env_declared(run.instruction, "XDG_CACHE_HOME"):
+            value = hygiene.env_value(run.instruction, "XDG_CACHE_HOME")
+            return value.rstrip("/") + "/go-build" if value and value.startswith("/") else None
         home = hygiene.home(run.instruction)
         return None if home is None else home.rstrip("/") + "/.cache/go-build"
 
     def _go_module_cache(self, hygiene: Hygiene, run: Run) -> str | None:
         if "-mod=vendor" in (hygiene.env_value(run.instruction, "GOFLAGS") or ""):
+            return None
+        if _go_settings_unknown(hygiene, run, ("GOMODCACHE", "GOPATH", "GOFLAGS")):
             return None
         for name, suffix in (("GOMODCACHE", ""), ("GOPATH", "/pkg/mod")):
             if hygiene.env_declared(run.instruction, name):
@@ -152,3 +163,11 @@ class BuildCacheMounts(Rule):
 
 def _first(invocations_: list[Invocation], subcommands: frozenset[str]) -> Invocation:
     return next(i for i in invocations_ if i.subcommand in subcommands)
+
+
+def _go_settings_unknown(hygiene: Hygiene, run: Run, names: tuple[str, ...]) -> bool:
+    """The RUN sets one of ``names`` itself (``GOCACHE=/x go build``, ``export``), or an earlier
+    instruction ran ``go env -w`` (Go then reads its settings from a file we do not see)."""
+    if any(re.search(rf"(?:^|[\s;&|(]){name}=", run.script.text) for name in names):
+        return True
+    return any("go env -w" in item.text for item in [*hygiene.before(run.instruction), run.instruction])

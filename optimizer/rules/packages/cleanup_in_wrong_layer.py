@@ -48,11 +48,11 @@ import posixpath
 from collections.abc import Iterator
 
 from ...shell import Script, invocations, removals
-from ...syntax import Instruction
-from ._hygiene import Hygiene, Run
-from ..triggers import two_runs_in_a_stage
-from ..base import Applicability, Facts, Finding, Phase, Rule, register
 from ...shell.roles import CLEANUP_SUBCOMMANDS, cleaned_families, is_cleanup
+from ...syntax import Instruction
+from ..base import Applicability, Facts, Finding, Phase, Rule, register
+from ..triggers import two_runs_in_a_stage
+from ._hygiene import Hygiene, Run
 
 # Cache directories and the package-manager families (and subcommands) that fill them.
 _CACHE_OWNERS: tuple[tuple[str, str, frozenset[str] | None], ...] = (
@@ -124,9 +124,7 @@ def creator(ctx: Facts, run: Run) -> Instruction | None:
     paths, families = _targets(run.script)
     if not paths and not families:
         return None
-    stage = ctx.tree.stages[run.stage]
-    position = next(i for i, item in enumerate(stage.instructions) if item is run.instruction)
-    for item in reversed(stage.instructions[:position]):
+    for item in reversed(ctx.stage_of(run.instruction)[: ctx.index_in_stage(run.instruction)]):
         if item.name != "RUN":
             continue
         script = ctx.script(item)
@@ -179,8 +177,10 @@ def _written(script: Script) -> list[str]:
     found: list[str] = []
     for command in script.commands:
         found += [
-            r.target.value for r in command.redirects if r.operator in (">", ">>", ">|", "&>") and r.target
-        ]  # type: ignore[misc]
+            r.target.value  # type: ignore[misc]
+            for r in command.redirects
+            if r.operator in (">", ">>", ">|", "&>") and r.target
+        ]
         argv = [w.value for w in command.words]
         name = (argv[0] or "").rsplit("/", 1)[-1] if argv else ""
         operands = [a for a in argv[1:] if a is not None and not a.startswith("-")]
@@ -217,7 +217,5 @@ def _literal_prefix(path: str) -> str:
 
 def _previous_run(ctx: Facts, instruction: Instruction) -> Instruction | None:
     """The instruction just before ``instruction`` in its stage, if it is a RUN."""
-    stage = ctx.tree.stages[instruction.stage or 0]
-    position = next(i for i, item in enumerate(stage.instructions) if item is instruction)
-    previous = stage.instructions[position - 1] if position > 0 else None
+    previous = ctx.previous_in_stage(instruction)
     return previous if previous is not None and previous.name == "RUN" else None

@@ -40,9 +40,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...shell import invocations
-from ._hygiene import Hygiene, append_command, switches_user, unconditional, where
-from ..triggers import mentions
 from ..base import Applicability, Facts, Finding, Phase, Rule, register
+from ..triggers import mentions
+from ._hygiene import Hygiene, append_command, switches_user, unconditional, where
 
 _FILLING = frozenset({"install", "update", "require", "create-project", "global require", "global update"})
 _VARIABLES = ("COMPOSER_CACHE_DIR",)
@@ -78,6 +78,13 @@ class ComposerClearCache(Rule):
             if any(hygiene.env_declared(run.instruction, name) for name in _VARIABLES):
                 continue
             message = f"`composer {last.subcommand}` leaves its download cache in the image"
+            home = hygiene.home(run.instruction) or "/root"
+            needed = hygiene.cache_reader(run, [f"{home}/.composer/cache", f"{home}/.cache/composer"])
+            if needed is not None:
+                yield self.finding(
+                    ctx, run.instruction, f"{message}; not cleared because {needed}", offset=where(last)
+                )
+                continue
             if any(switches_user(i) for i in filling):
                 yield self.finding(
                     ctx,

@@ -44,9 +44,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...shell import invocations
-from ._hygiene import Hygiene, append_command, configured, switches_user, unconditional, where
-from ..triggers import mentions
 from ..base import Applicability, Facts, Finding, Phase, Rule, register
+from ..triggers import mentions
+from ._hygiene import Hygiene, append_command, configured, switches_user, unconditional, where
 
 _FILLING = frozenset({"install", "create", "update", "env create", "env update"})
 
@@ -77,6 +77,12 @@ class CondaClean(Rule):
             if configured(hygiene, run.instruction, "softlink"):
                 continue
             message = f"`{last.manager} {last.subcommand}` leaves package tarballs and caches in the image"
+            needed = hygiene.cache_reader(run, ["/opt/conda/pkgs"])
+            if needed is not None:
+                yield self.finding(
+                    ctx, run.instruction, f"{message}; not cleaned because {needed}", offset=where(last)
+                )
+                continue
             if any(switches_user(i) for i in filling):
                 yield self.finding(
                     ctx,

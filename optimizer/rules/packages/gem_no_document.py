@@ -36,9 +36,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...shell import invocations
-from ._hygiene import Hygiene, add_option, configured, may_hide_options, unconditional, where
-from ..triggers import mentions
 from ..base import Applicability, Facts, Finding, Phase, Rule, register
+from ..triggers import mentions
+from ._hygiene import Hygiene, add_option, configured, may_hide_options, unconditional, where
 
 FLAG = "--no-document"
 _DECIDED = ("--no-document", "-N", "--document", "--rdoc", "--no-rdoc", "--ri", "--no-ri")

@@ -52,6 +52,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ...shell import Invocation, invocations
+from ..base import Applicability, Facts, Finding, Phase, Rule, register
+from ..triggers import mentions
 from ._hygiene import (
     Hygiene,
     Run,
@@ -63,8 +65,6 @@ from ._hygiene import (
     unconditional,
     where,
 )
-from ..triggers import mentions
-from ..base import Applicability, Facts, Finding, Phase, Rule, register
 
 _FILLING = {
     "npm": frozenset({"install", "ci", "update", "install-test", "install-ci-test"}),
@@ -77,6 +77,7 @@ _MARKERS = {
 }
 _OPTIONS = {"npm": ("--cache",), "yarn": ("--cache-folder",)}
 _ROOT_CACHE = {"npm": "/root/.npm", "yarn": "/usr/local/share/.cache/yarn"}
+_YARN_HOME_CACHE = "/root/.cache/yarn"  # yarn 1 run by root outside the official images
 
 
 @register
@@ -86,7 +87,14 @@ class NodeCacheClean(Rule):
     summary = "npm/yarn: clean the package cache in the installing RUN (or use a cache mount)"
     safety = Applicability.SAFE
     phase = Phase.PACKAGES
-    trigger = mentions("npm", "yarn", managers=("npm", "yarn",))
+    trigger = mentions(
+        "npm",
+        "yarn",
+        managers=(
+            "npm",
+            "yarn",
+        ),
+    )
     safety_note = "safe; yarn of unknown version unsafe"
     removes = (
         "/root/.npm/**",
@@ -125,6 +133,13 @@ class NodeCacheClean(Rule):
         if mounted(run.instruction, cache or root_cache):
             return None
         message = f"`{manager} {last.subcommand}` leaves its package cache in the image"
+        needed = hygiene.cache_reader(
+            run, [cache or root_cache] + ([_YARN_HOME_CACHE] if manager == "yarn" else [])
+        )
+        if needed is not None:
+            return self.finding(
+                ctx, run.instruction, f"{message}; not cleaned because {needed}", offset=where(last)
+            )
         known = manager == "npm" or yarn_version == "classic"
         if hygiene.mounts_mode and cache is not None and known and not any(switches_user(i) for i in filling):
             edit = mount_edit(ctx, run.instruction, [mount_flag(cache)])
@@ -136,14 +151,14 @@ class NodeCacheClean(Rule):
                 ctx, run.instruction, f"{message}; not cleaned: it runs as another user", offset=where(last)
             )
         cleanup = _CLEANUP[manager]
-        edit = append_command(ctx, run, cleanup)
+        appended = append_command(ctx, run, cleanup)
         safety = Applicability.SAFE if known else Applicability.UNSAFE
         note = "" if known else " (unsafe: yarn 2+ keeps installed packages in its cache)"
         return self.finding(
             ctx,
             run.instruction,
             f"{message}: end the RUN with `{cleanup}`{note}",
-            [edit] if edit else [],
+            [appended] if appended else [],
             safety,
             offset=where(last),
         )

@@ -49,6 +49,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...shell import Invocation, invocations
+from ..base import Applicability, Edit, Facts, Finding, Phase, Rule, register
+from ..triggers import mentions
 from ._hygiene import (
     Hygiene,
     Run,
@@ -62,8 +64,6 @@ from ._hygiene import (
     unconditional,
     where,
 )
-from ..triggers import mentions
-from ..base import Applicability, Edit, Facts, Finding, Phase, Rule, register
 
 FLAG = "--no-cache-dir"
 _SUBCOMMANDS = frozenset({"install", "download", "wheel"})
@@ -95,6 +95,15 @@ class PipNoCacheDir(Rule):
                 continue
             dirty = [i for i in found if not _configured(hygiene, run, i)]
             if not dirty:
+                continue
+            needed = hygiene.cache_reader(run, [cache or "/root/.cache/pip"])
+            if needed is not None:
+                yield self.finding(
+                    ctx,
+                    run.instruction,
+                    f"`pip {dirty[0].subcommand}` fills pip's cache; left as it is because {needed}",
+                    offset=where(dirty[0]),
+                )
                 continue
             message = (
                 f"`pip {dirty[0].subcommand}` keeps downloaded and built wheels in pip's cache in the image"

@@ -46,9 +46,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...shell import invocations
-from ._hygiene import Hygiene, append_command, mount_edit, mount_flag, mounted, switches_user, unconditional
-from ..triggers import mentions
 from ..base import Applicability, Facts, Finding, Phase, Rule, register
+from ..triggers import mentions
+from ._hygiene import Hygiene, append_command, mount_edit, mount_flag, mounted, switches_user, unconditional
 
 _FILLING = frozenset({
     "install", "update", "upgrade", "reinstall", "downgrade", "distro-sync", "groupinstall", "groupupdate",
@@ -70,7 +70,15 @@ class RpmCleanAll(Rule):
     summary = "dnf/yum/microdnf/zypper: clean all in the installing RUN (or use cache mounts)"
     safety = Applicability.SAFE
     phase = Phase.PACKAGES
-    trigger = mentions("yum", "dnf", "zypper", families=("rpm", "zypper",))
+    trigger = mentions(
+        "yum",
+        "dnf",
+        "zypper",
+        families=(
+            "rpm",
+            "zypper",
+        ),
+    )
     removes = ("/var/cache/dnf/**", "/var/cache/yum/**", "/var/cache/libdnf5/**", "/var/cache/zypp/**")
 
     def check(self, ctx: Facts) -> Iterator[Finding]:
@@ -92,6 +100,10 @@ class RpmCleanAll(Rule):
             if any(mounted(run.instruction, cache) for cache in caches):
                 continue
             message = f"`{manager} {last.subcommand}` leaves its metadata and packages in {caches[0]}"
+            needed = hygiene.cache_reader(run, list(caches))
+            if needed is not None:
+                yield self.finding(ctx, run.instruction, f"{message}; not cleaned because {needed}")
+                continue
             if any(switches_user(i) for i in filling):
                 yield self.finding(ctx, run.instruction, f"{message}; not cleaned: it runs as another user")
                 continue
@@ -102,7 +114,10 @@ class RpmCleanAll(Rule):
                 continue
             program = last.program[0].value or manager  # `dnf5`, `/usr/bin/yum`: the same tool again
             cleanup = f"{program} clean --all" if manager == "zypper" else f"{program} clean all"
-            edit = append_command(ctx, run, cleanup)
+            appended = append_command(ctx, run, cleanup)
             yield self.finding(
-                ctx, run.instruction, f"{message}: end the RUN with `{cleanup}`", [edit] if edit else []
+                ctx,
+                run.instruction,
+                f"{message}: end the RUN with `{cleanup}`",
+                [appended] if appended else [],
             )

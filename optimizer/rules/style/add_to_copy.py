@@ -32,6 +32,10 @@ Safe when the rule can tell that no source is an archive ADD would unpack:
 - URLs, git sources, ``ADD --checksum`` and ``ADD --keep-git-dir`` (ADD-only features), and any
   flag the rule does not know are left alone.
 - ``ADD <<EOF`` heredocs are treated like plain files (COPY supports them the same way).
+- ``ONBUILD ADD`` is never converted: it runs in a child build, from the child's build context,
+  which this rule cannot see — and the trigger text is stored in the image config as written.
+- A tar archive is recognised by its content, the old v7 format (no ``ustar`` magic) included: by
+  the header checksum, as Go's ``archive/tar`` reads it.
 Without the build context a local file with a misleading name could still be a tar archive; use
 ``--context`` to let the rule look.
 
@@ -47,13 +51,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ...syntax import Instruction
-from ..triggers import has_add
 from ..base import Applicability, Edit, Facts, Finding, Phase, Rule, register
+from ..triggers import has_instruction
 
 COPY_FLAGS = frozenset({"chown", "chmod", "link", "exclude"})
-_ARCHIVE_NAME = re.compile(
-    r"\.(tar|tar\.[a-z0-9]+|tgz|tbz|tbz2|tb2|txz|tlz|tzst|taz|tz)$", re.IGNORECASE
-)
+_ARCHIVE_NAME = re.compile(r"\.(tar|tar\.[a-z0-9]+|tgz|tbz|tbz2|tb2|txz|tlz|tzst|taz|tz)$", re.IGNORECASE)
 _URLISH = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|github\.com/)", re.IGNORECASE)
 _MAGIC = (
     (0, b"\x1f\x8b"),  # gzip: unpacked only if a tar is inside, checked below
@@ -71,11 +73,15 @@ class AddToCopy(Rule):
     summary = "COPY instead of ADD for local files that ADD would not unpack"
     safety = Applicability.SAFE
     phase = Phase.STYLE
-    trigger = has_add
+    trigger = has_instruction("ADD")
 
     def check(self, ctx: Facts) -> Iterator[Finding]:
         for instruction in ctx.tree.instructions:
-            target = instruction.sub or instruction
+            if instruction.sub is not None:
+                # ONBUILD ADD runs in a child build, from the child's context (which we cannot see),
+                # and the trigger text is image metadata every child inherits: never rewritten.
+                continue
+            target = instruction
             if target.name != "ADD":
                 continue
             reason = _blocker(target, ctx.context_dir)
@@ -101,7 +107,9 @@ def _blocker(instruction: Instruction, context_dir: Path | None) -> str | None:
         return f"flag --{unknown[0]}"
     heredoc_names = {f"<<{h.name}" for h in instruction.heredocs}
     sources = [
-        s for s in instruction.value[:-1] if not (s.startswith("<<") or s.lstrip("0123456789") in heredoc_names)
+        s
+        for s in instruction.value[:-1]
+        if not (s.startswith("<<") or s.lstrip("0123456789") in heredoc_names)
     ]
     if len(instruction.value) < 2:
         return "no destination"
@@ -154,7 +162,28 @@ def _is_archive(path: Path) -> bool:
         return True  # cannot tell: keep ADD
     if head.startswith(b"\x1f\x8b"):
         return _gzip_holds_tar(path)
-    return any(head[offset : offset + len(magic)] == magic for offset, magic in _MAGIC[1:])
+    return any(head[offset : offset + len(magic)] == magic for offset, magic in _MAGIC[1:]) or _tar_header(
+        head
+    )
+
+
+def _tar_header(head: bytes) -> bool:
+    """A tar header by its checksum, as Go's archive/tar (and so BuildKit) accepts it: the v7 format
+    has no ``ustar`` magic, only a header whose checksum field matches its bytes."""
+    if len(head) < 512 or not head[:100].strip(b"\0"):
+        return False
+    field = head[148:156].replace(b"\0", b" ").strip()
+    try:
+        stored = int(field, 8)
+    except ValueError:
+        return False
+    unsigned = sum(head[:148]) + 8 * 32 + sum(head[156:512])
+    signed = (
+        sum((b - 256 if b > 127 else b) for b in head[:148])
+        + 8 * 32
+        + sum((b - 256 if b > 127 else b) for b in head[156:512])
+    )
+    return stored in (unsigned, signed)
 
 
 def _gzip_holds_tar(path: Path) -> bool:
@@ -165,4 +194,4 @@ def _gzip_holds_tar(path: Path) -> bool:
             head = handle.read(512)
     except (OSError, EOFError):
         return True
-    return head[257:262] == b"ustar"
+    return head[257:262] == b"ustar" or _tar_header(head)

@@ -2,7 +2,8 @@
 
 ## What it does
 Rewrites instruction keywords written in lower or mixed case (``run``, ``From``) in upper case,
-including the trigger of an ``ONBUILD`` and the ``AS`` of a ``FROM … AS name``.
+and the ``AS`` of a ``FROM … AS name``. The keyword of an ``ONBUILD`` trigger (``ONBUILD run make``)
+is left as written: the trigger text is stored in the image's ``OnBuild`` list as it is.
 
 ## Why
 BuildKit reads keywords in any case, but every Dockerfile reference, linter and reader expects
@@ -22,8 +23,10 @@ RUN pip install -r requirements.txt
 ```
 
 ## Fix safety
-Safe: keywords are case-insensitive, so the image is the same. A keyword split by a line
-continuation (``RU\\`` + ``N``) is left alone.
+Safe: keywords are case-insensitive, so the image is the same. An ``ONBUILD`` trigger's keyword is
+not touched: the image config keeps the trigger's text verbatim (every child image inherits it), so
+changing its case would change the image. A keyword split by a line continuation (``RU\\`` + ``N``)
+is left alone.
 
 ## References
 - BuildKit checks: ``ConsistentInstructionCasing``, ``FromAsCasing``
@@ -35,9 +38,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ...syntax import FROM_AS, Instruction
-from ..triggers import keyword_case
 from ..base import Applicability, Edit, Facts, Finding, Phase, Rule, register
-
+from ..triggers import keyword_case
 
 
 @register
@@ -52,9 +54,9 @@ class UppercaseKeywords(Rule):
     def check(self, ctx: Facts) -> Iterator[Finding]:
         for instruction in ctx.tree.instructions:
             edits: list[Edit] = []
-            for part in (instruction, instruction.sub):
-                if part is not None:
-                    edits += _keyword_edit(ctx.text, part)
+            # Only ONBUILD itself: the trigger's text (``run make``) is stored as written in the
+            # image's OnBuild list, metadata every child image inherits, so it stays as it is.
+            edits += _keyword_edit(ctx.text, instruction)
             if instruction.name == "FROM":
                 edits += _as_edit(ctx.text, instruction)
             if edits:

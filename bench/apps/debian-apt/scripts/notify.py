@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Post a message to the webhook in $WEBHOOK_URL (prints it when unset)."""
+
 import json
 import os
 import sys
@@ -11,4 +12,6 @@ if not url:
     print(message)
 else:
     data = json.dumps({"text": message}).encode()
-    urllib.request.urlopen(urllib.request.Request(url, data, {"Content-Type": "application/json"}), timeout=10)
+    urllib.request.urlopen(
+        urllib.request.Request(url, data, {"Content-Type": "application/json"}), timeout=10
+    )

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .engine import DockerCLI, EngineError
+from .docker import DockerCLI, EngineError
 from .measure import Measurement, Progress, measure
 from .problems import Problem, build_text, original_failed, reason, rewrite_failed, syntax_notes
 
 if TYPE_CHECKING:
-    from optimizer.rules.base import Rule
     from optimizer.core.config import Settings
+    from optimizer.rules.base import Rule
 
     from .compare import Comparison
 
@@ -58,6 +58,7 @@ class VerifyReport:
     edited_reason: str | None = None
     problem: Problem | None = None
     seconds: float = 0.0
+    image_repository: str | None = None  # the repository of every image this run built (and removed)
 
     @property
     def status(self) -> str:
@@ -91,7 +92,7 @@ def load_settings(
     Raises ``optimizer.core.config.ConfigError`` (one line) for a broken config or an unknown selector.
     """
     from optimizer.core.config import CacheStrategy, Overrides, resolve_settings
-    from optimizer.rules.base import known_selector
+    from optimizer.rules.catalogue import known_selector
 
     overrides = Overrides(
         select=tuple(select),
@@ -241,6 +242,7 @@ def verify_variants(
     for name in measured_names:
         report = reports[name]
         report.engine = engine
+        report.image_repository = measured.repository
         report.original = measured.measurements[ORIGINAL]
         if name in rewrites:
             report.rewritten = measured.measurements[label_of[name]]
@@ -267,9 +269,11 @@ def verify_variants(
         return fail_all(original_failed(original_failure.error, text, offline), measured_names)
     for name in rewrites:
         report = reports[name]
-        failure = measured.failures.get(label_of[name])
-        if failure is not None:
-            report.problem = rewrite_failed(failure.error, report.applied_codes, rewrites[name], offline)
+        rewrite_failure = measured.failures.get(label_of[name])
+        if rewrite_failure is not None:
+            report.problem = rewrite_failed(
+                rewrite_failure.error, report.applied_codes, rewrites[name], offline
+            )
             continue
         from .compare import compare_snapshots
 

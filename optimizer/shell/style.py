@@ -36,10 +36,6 @@ class ContinuationStyle:
     newline: str = "\n"
     evidence: int = 0  # how many continuation lines the guess rests on (0: defaults)
 
-    @property
-    def indent_width(self) -> int:
-        return len(self.indent.expandtabs(4))
-
     def break_line(self) -> str:
         return continuation(self.escape, self.indent, self.newline)
 
@@ -93,9 +89,11 @@ def detect_style(tree: Dockerfile, instruction: Instruction | None = None) -> Co
     Falls back to the file-wide style for a RUN on one line, and to trailing ``&&`` with four spaces
     for a file without any multi-line RUN.
     """
-    runs = [instruction] if instruction is not None else [
-        node for node in tree.instructions if (node.sub or node).name == "RUN" and not node.json
-    ]
+    runs = (
+        [instruction]
+        if instruction is not None
+        else [node for node in tree.instructions if (node.sub or node).name == "RUN" and not node.json]
+    )
     positions: Counter[str] = Counter()
     indents: Counter[str] = Counter()
     separators: Counter[str] = Counter()

@@ -1,0 +1,144 @@
+"""In-process throughput of the fix engine over the 246 real corpus Dockerfiles (files per second).
+
+Method: one Python process per checkout loads dockopt, warms up (imports, tree-sitter, the
+``dockerfile`` binding) with one pass, then times N passes over every ``real/*/Dockerfile`` of
+``../shared/corpus`` with ``fix_text`` (default settings: safe fixes, cleanup strategy; build context
+= the file's folder). Caches that would carry one pass's work into the next (the shell model's
+by-content cache) are cleared before each pass, so every pass does the work a fresh run does. With
+``--baseline PATH`` a second checkout (e.g. ``git worktree add /tmp/base COMMIT``) is measured the
+same way, the two taking turns pass by pass so a noisy machine slows both alike. Reports the median
+and the minimum per checkout (wall clock and the process's own CPU time) and the ratios, and writes bench/THROUGHPUT.md (or ``--out``).
+
+    python bench/throughput.py [--runs 7] [--baseline PATH] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CORPUS = ROOT.parent / "shared" / "corpus" / "real"
+
+# Runs inside the measured checkout: prints one JSON line per pass.
+_WORKER = r"""
+import gc, json, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from optimizer.engine import fix_text
+try:
+    from optimizer.core.config import Settings
+except ImportError:
+    from optimizer.settings import Settings
+files = sorted(Path(sys.argv[2]).glob("*/Dockerfile"))
+texts = [(p, p.read_bytes().decode("utf-8")) for p in files]
+
+def clear():
+    try:
+        import optimizer.shell.run as run
+        getattr(run, "_by_content", {}).clear()
+    except ImportError:
+        pass
+
+def one_pass():
+    clear()
+    gc.collect()
+    errors = 0
+    start, cpu = time.perf_counter(), time.process_time()
+    for path, text in texts:
+        try:
+            fix_text(text, Settings(), path=path, context_dir=path.parent)
+        except Exception:
+            errors += 1
+    return time.perf_counter() - start, time.process_time() - cpu, errors
+
+one_pass()  # warm-up
+for line in sys.stdin:
+    seconds, cpu, errors = one_pass()
+    print(json.dumps({"seconds": seconds, "cpu": cpu, "files": len(texts), "errors": errors}), flush=True)
+"""
+
+
+class Worker:
+    def __init__(self, checkout: Path) -> None:
+        self.checkout = checkout
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", _WORKER, str(checkout), str(CORPUS)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=checkout,
+        )  # fmt: skip
+        self.samples: list[float] = []
+        self.cpu: list[float] = []
+        self.files = 0
+
+    def one(self) -> None:
+        assert self.process.stdin and self.process.stdout
+        self.process.stdin.write("go\n")
+        self.process.stdin.flush()
+        row = json.loads(self.process.stdout.readline())
+        self.samples.append(row["seconds"])
+        self.cpu.append(row["cpu"])
+        self.files = row["files"]
+
+    def close(self) -> None:
+        if self.process.stdin:
+            self.process.stdin.close()
+        self.process.wait()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--baseline", type=Path)
+    parser.add_argument("--out", type=Path, default=HERE / "THROUGHPUT.md")
+    args = parser.parse_args()
+    workers = {"this checkout": Worker(ROOT)}
+    if args.baseline:
+        workers = {"baseline": Worker(args.baseline.resolve()), **workers}
+    for _ in range(args.runs):
+        for worker in workers.values():
+            worker.one()
+    for worker in workers.values():
+        worker.close()
+    rows = []
+    medians = {}
+    cpu_medians = {}
+    for name, worker in workers.items():
+        median = statistics.median(worker.samples)
+        cpu = statistics.median(worker.cpu)
+        medians[name], cpu_medians[name] = median, cpu
+        rows.append(
+            f"| {name} | {median:.2f} s | {min(worker.samples):.2f} s | {worker.files / median:.0f} files/s "
+            f"| {cpu:.2f} s | {worker.files / cpu:.0f} files/s |"
+        )
+    lines = [
+        "# Engine throughput over the real corpus",
+        "",
+        f"`python bench/throughput.py --runs {args.runs}"
+        + (f" --baseline {args.baseline}`" if args.baseline else "`")
+        + f": {len(next(iter(workers.values())).samples)} passes per checkout over "
+        f"{next(iter(workers.values())).files} files, default settings, one process each, passes interleaved. "
+        f"Python {platform.python_version()}, {platform.machine()}.",
+        "",
+        "| checkout | median pass (wall) | fastest pass | throughput (wall) | median pass (CPU) | throughput (CPU) |",
+        "|---|---:|---:|---:|---:|---:|",
+        *rows,
+    ]
+    if "baseline" in medians:
+        lines += [
+            "",
+            f"Speed-up (median pass, baseline / this): **{medians['baseline'] / medians['this checkout']:.2f}×**",
+        ]
+    report = "\n".join(lines) + "\n"
+    print(report)
+    args.out.write_text(report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
