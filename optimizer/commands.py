@@ -1,4 +1,4 @@
-"""The typer side of the CLI: help, usage errors and the subcommands (rules, explain, verify).
+"""The typer side of the CLI: help, usage errors and the subcommands (rules, explain, verify, pr, lsp).
 
 Only imported when the fast path in cli.py declines, so typer's import cost is paid only here.
 """
@@ -29,7 +29,7 @@ tools_app = typer.Typer(add_completion=False, rich_markup_mode=None, no_args_is_
 @format_app.command(
     help="Rewrite Dockerfiles into better ones. Prints a unified diff (exit 1 if anything would change); "
     "--write rewrites in place; '-' reads stdin and writes the result to stdout. "
-    "Other commands: `dockopt rules`, `dockopt explain CODE`, `dockopt verify`, `dockopt pr`."
+    "Other commands: `dockopt rules`, `dockopt explain CODE`, `dockopt verify`, `dockopt pr`, `dockopt lsp`."
 )
 def format_command(
     paths: Annotated[
@@ -138,6 +138,38 @@ def explain_command(
     raise typer.Exit(2)
 
 
+@tools_app.command(
+    "lsp",
+    help="Run the language server (diagnostics, quick fixes, fix-all, formatting) on stdio, "
+    "or listen on --tcp HOST:PORT.",
+)
+def lsp_command(
+    tcp: Annotated[
+        str | None,
+        typer.Option("--tcp", help="Listen on HOST:PORT instead of stdio.", metavar="HOST:PORT"),
+    ] = None,
+    stdio: Annotated[
+        bool,
+        typer.Option("--stdio", help="Use stdin/stdout (the default; accepted for editors that pass it)."),
+    ] = False,
+    log_level: Annotated[
+        str, typer.Option("--log-level", help="Log to stderr at this level: error, warning, info or debug.")
+    ] = "warning",
+) -> None:
+    from .lsp import parse_address, serve
+
+    if tcp is not None and stdio:
+        raise typer.BadParameter("--tcp and --stdio cannot be combined", param_hint="--tcp")
+    if tcp is not None:
+        try:
+            parse_address(tcp)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--tcp") from None
+    if log_level.lower() not in ("error", "warning", "info", "debug"):
+        raise typer.BadParameter("one of error, warning, info, debug", param_hint="--log-level")
+    raise typer.Exit(serve(tcp, log_level))
+
+
 def _register_verify() -> None:
     """`dockopt verify` lives in optimizer/verify/; imported only when that command is asked for."""
     from .verify.command import HELP, verify_command
@@ -153,7 +185,7 @@ def _register_pr() -> None:
 
 
 def run_typer(argv: list[str]) -> None:
-    app = tools_app if argv and argv[0] in ("rules", "explain", "verify", "pr") else format_app
+    app = tools_app if argv and argv[0] in ("rules", "explain", "verify", "pr", "lsp") else format_app
     if app is tools_app:
         _register_verify()
         _register_pr()
