@@ -14,7 +14,7 @@ import sys
 
 from .formatter import FormatOptions, run_format
 
-SUBCOMMANDS = ("rules", "explain", "verify", "lsp")
+SUBCOMMANDS = ("rules", "explain", "verify", "pr", "lsp")
 # The format command's options: (flag names, takes a value). commands.py declares the same set.
 OPTIONS: dict[str, tuple[tuple[str, ...], bool]] = {
     "write": (("--write", "-w"), False),

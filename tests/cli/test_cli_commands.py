@@ -215,3 +215,18 @@ def test_unknown_selector_on_the_command_line(dockopt, tmp_path):
     result = dockopt("--ignore", "DO1,bogus", "Dockerfile")
     assert result.code == 2
     assert result.err_lines == ["error: unknown rule selector 'bogus' (see `dockopt rules`)"]
+
+
+def test_every_subcommand_is_routed_to_typer():
+    """A subcommand missing from cli.SUBCOMMANDS would be read as a path by the fast path."""
+    import subprocess
+    import sys
+
+    from optimizer.cli import SUBCOMMANDS
+
+    assert set(SUBCOMMANDS) == {"rules", "explain", "verify", "pr", "lsp"}
+    for name in SUBCOMMANDS:
+        result = subprocess.run(
+            [sys.executable, "-m", "optimizer", name, "--help"], capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0 and f"dockopt {name}" in result.stdout, (name, result.stderr)
