@@ -1,0 +1,3 @@
+import localpkg
+
+print(localpkg.VERSION)

@@ -1,0 +1,2 @@
+# shared shell settings for build steps
+set -e
