@@ -132,7 +132,9 @@ def main() -> int:
     if "baseline" in medians:
         lines += [
             "",
-            f"Speed-up (median pass, baseline / this): **{medians['baseline'] / medians['this checkout']:.2f}×**",
+            f"Speed-up, baseline / this: **{medians['baseline'] / medians['this checkout']:.2f}×** wall, "
+            f"**{cpu_medians['baseline'] / cpu_medians['this checkout']:.2f}×** CPU time (the process's own CPU "
+            "seconds, which a loaded machine distorts least).",
         ]
     report = "\n".join(lines) + "\n"
     print(report)
