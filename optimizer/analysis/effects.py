@@ -40,6 +40,7 @@ _MOUNT_FROM = re.compile(r"(?:^|,)from=([^,]+)")
 class Reader:
     instruction: Instruction
     why: str
+    certain: bool = True  # False: it *may* read them (a command dockopt has no model of)
 
     def describe(self) -> str:
         return (
@@ -53,7 +54,6 @@ class Effects:
     def __init__(self, facts: Facts) -> None:
         self.facts = facts
         self._reads: dict[int, Reads] = {}
-        self._cache = False
 
     @classmethod
     def of(cls, facts: Facts) -> Effects:
@@ -109,37 +109,33 @@ class Effects:
         offline install, ``--find-links`` into it, a copy of it to another stage) counts. A command
         dockopt has no model of is not assumed to be an offline install.
         """
-        self._cache = cache
         wanted = [posixpath.normpath(p) for p in paths]
         if instruction.stage is None:
             return None
         stage = instruction.stage
         rest = self.facts.tree.stages[stage].instructions[self.facts.index_in_stage(instruction) + 1 :]
-        found = self._chain(rest, wanted)
+        found = self._chain(rest, wanted, cache)
         if found is not None:
             return found
-        refreshed_here = self._refreshes(rest, wanted)
-        if not refreshed_here:
+        if not self._refreshes(rest, wanted):
             for child in self._children(stage):
-                found = self._subtree(child, wanted)
+                found = self._subtree(child, wanted, cache)
                 if found is not None:
                     return found
         return self._cross_stage(stage, wanted)
 
-    def _chain(self, items: list[Instruction], wanted: list[str]) -> Reader | None:
+    def _chain(self, items: list[Instruction], wanted: list[str], cache: bool) -> Reader | None:
         for item in items:
             target = item.sub or item
             if target.name != "RUN":
                 continue
             reads = self.reads(item)
-            if self._cache and reads.anything:
-                from ..shell.effects import Reads
-
-                reads = Reads(paths=reads.paths)
             for path in wanted:
-                why = reads.may_read(path)
+                why = reads.reads_known(path)
                 if why:
                     return Reader(item, why)
+            if reads.anything and not cache:
+                return Reader(item, reads.anything, certain=False)
             if item.sub is None and self._refreshes([item], wanted):
                 return None
         return None
@@ -164,13 +160,13 @@ class Effects:
     def _children(self, stage: int) -> list[int]:
         return [s.index for s in self.facts.tree.stages if self.facts.graph.parents.get(s.index) == stage]
 
-    def _subtree(self, stage: int, wanted: list[str]) -> Reader | None:
+    def _subtree(self, stage: int, wanted: list[str], cache: bool) -> Reader | None:
         items = self.facts.tree.stages[stage].instructions
-        found = self._chain(items, wanted)
+        found = self._chain(items, wanted, cache)
         if found is not None or self._refreshes(items, wanted):
             return found
         for child in self._children(stage):
-            found = self._subtree(child, wanted)
+            found = self._subtree(child, wanted, cache)
             if found is not None:
                 return found
         return None

@@ -177,10 +177,8 @@ class Reads:
     paths: list[str] = field(default_factory=list)  # absolute, normalised
     anything: str | None = None  # why it may read any file (None: only ``paths``)
 
-    def may_read(self, path: str) -> str | None:
-        """Why this script may read ``path`` (or something inside it), or None."""
-        if self.anything:
-            return self.anything
+    def reads_known(self, path: str) -> str | None:
+        """Why this script reads ``path`` (or something inside it) for certain, or None."""
         path = posixpath.normpath(path)
         for read in self.paths:
             if (

@@ -124,6 +124,7 @@ from dataclasses import dataclass, field
 
 from ...analysis.context import BuildContext, normalize_source
 from ...shell import recognise
+from ...shell.effects import settings_places
 from ...syntax import Instruction
 from ..base import Applicability, Edit, Facts, Finding, Phase, Rule, register
 from ..triggers import source_copy_before_install
@@ -391,12 +392,6 @@ def _bundler_frozen(step: InstallStep, run: RunReading) -> dict[str, str | None]
             if {"frozen", "deployment"} & set(words) and {"true", "1"} & set(words):
                 return {"BUNDLE_FROZEN": "true"}
     return {}
-
-
-def settings_places(text: str) -> list[tuple[str, str]]:
-    from ...shell.effects import settings_places as places
-
-    return places(text)
 
 
 def _settings_read(ctx: Facts, run: Instruction) -> list[tuple[str, str]]:

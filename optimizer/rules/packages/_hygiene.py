@@ -98,11 +98,7 @@ class Hygiene:
         reader = Effects.of(self.ctx).reader(run.instruction, paths)
         if reader is None:
             return None
-        if (
-            reader.why.startswith("it reads")
-            or reader.why.startswith("it copies")
-            or reader.why.startswith("it mounts")
-        ):
+        if reader.certain:
             return Applicability.DISPLAY_ONLY, reader.describe()
         return Applicability.UNSAFE, reader.describe()
 
