@@ -29,6 +29,7 @@ from .stages import StageGraph, build_graph
 if TYPE_CHECKING:
     from ..shell import RunAnalysis, Script
     from .context import BuildContext
+    from .runtime import RuntimeFacts
     from .scope import Scope
 
 T = TypeVar("T")
@@ -40,6 +41,9 @@ class Session:
 
     path: Path | None = None  # the Dockerfile's path (None for stdin without --stdin-filename)
     context_dir: Path | None = None  # the build context, when known
+    # What a build of the original image showed (``--verify``: linked libraries, users, OS
+    # release…); None when no image was built. Rules that plan from it also plan without it.
+    runtime: RuntimeFacts | None = None
     _context: tuple[BuildContext | None, str | None] | None = field(default=None, repr=False)
 
     def build_context(self) -> tuple[BuildContext | None, str | None]:

@@ -38,6 +38,9 @@ class Edit:
 class Fix:
     edits: tuple[Edit, ...]
     applicability: Applicability = Applicability.SAFE
+    # Applied only on the verified path (``--verify``: both images built, the rewrite proven by
+    # ``dockopt verify``'s comparison); elsewhere the fix is shown but never written.
+    requires_verification: bool = False
 
     @property
     def span(self) -> tuple[int, int]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..analysis.facts import Facts, Session
+from ..analysis.runtime import RuntimeFacts
 from ..core.config import Settings
 from ..core.findings import Applicability, Edit, Finding
 from ..rules.base import Phase, Rule, all_rules, registered
@@ -135,8 +136,10 @@ def findings(
     return check(facts, source.for_round(facts))
 
 
-def wanted(finding: Finding, settings: Settings) -> bool:
+def wanted(finding: Finding, settings: Settings, *, verified: bool = False) -> bool:
     if finding.fix is None:
+        return False
+    if finding.fix.requires_verification and not verified:
         return False
     if finding.fix.applicability is Applicability.SAFE:
         return True
@@ -155,6 +158,8 @@ def fix_text(
     path: Path | None = None,
     context_dir: Path | None = None,
     rules: list[Rule] | None = None,
+    runtime: RuntimeFacts | None = None,
+    verified: bool = False,
 ) -> Outcome:
     """Fix ``text`` to a fixpoint. Raises ParseError when the input itself is not a valid Dockerfile.
 
@@ -172,7 +177,7 @@ def fix_text(
     only together with another waits a round and is tried again on the new text).
     """
     source = LazyRules(settings) if rules is None else FixedRules(rules)
-    session = Session(path, context_dir)
+    session = Session(path, context_dir, runtime=runtime)
     tree = parse(text)
     tree.check()
     outcome = Outcome(input=text, output=text)
@@ -194,7 +199,7 @@ def fix_text(
                     found = check(facts, source.for_round(facts, phase))
                     held = withheld.setdefault(facts.text, {})
                     chosen = select_non_overlapping(
-                        [f for f in found if wanted(f, settings) and _key(f) not in held]
+                        [f for f in found if wanted(f, settings, verified=verified) and _key(f) not in held]
                     )
                     if not chosen:
                         clean[phase] = (facts.text, found)
