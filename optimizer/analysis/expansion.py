@@ -15,6 +15,7 @@ one). Pattern operators (``${x#p}``, ``${x%p}``, ``${x/p/r}``) make the word unk
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -51,6 +52,8 @@ class _Unknown(Exception):
 
 def expand(word: str, lookup: Lookup, escape: str = "\\") -> Expansion:
     """Expand ``word`` the way BuildKit's ``ProcessWord`` does, quotes removed."""
+    if "$" not in word and "'" not in word and '"' not in word and escape not in word:
+        return Expansion(word)  # nothing to expand or remove: the common case, without the lexer
     lexer = _Lexer(word, lookup, escape)
     try:
         text = lexer.run()
@@ -59,6 +62,17 @@ def expand(word: str, lookup: Lookup, escape: str = "\\") -> Expansion:
         text = None
     unknown = tuple(dict.fromkeys(lexer.unknown))
     return Expansion(None if unknown else text, unknown, tuple(dict.fromkeys(lexer.args)))
+
+
+_PLAIN: dict[tuple[str, str], re.Pattern[str]] = {}
+
+
+def _plain(escape: str, stop: str) -> re.Pattern[str]:
+    """Characters ``_Lexer.run`` copies as they are: no quote, ``$``, escape or ``stop``."""
+    pattern = _PLAIN.get((escape, stop))
+    if pattern is None:
+        pattern = _PLAIN[(escape, stop)] = re.compile("[^'\"$" + re.escape(escape + stop) + "]+")
+    return pattern
 
 
 class _Lexer:
@@ -94,8 +108,10 @@ class _Lexer:
                 self.next()
                 if self.pos < len(self.word):
                     out.append(self.next())
-            else:
-                out.append(self.next())
+            else:  # a run of ordinary characters, taken at once
+                end = _plain(self.escape, stop).match(self.word, self.pos).end()  # type: ignore[union-attr]
+                out.append(self.word[self.pos : end])
+                self.pos = end
         return "".join(out)
 
     def single_quoted(self) -> str:

@@ -21,6 +21,7 @@ from ..shell.run import release
 from ..syntax import Dockerfile, ParseError, parse
 from ..syntax.errors import MAX_LINE_BYTES, LineTooLong
 from .edits import apply_edits, select_non_overlapping
+from .gcpause import paused_gc
 from .structure import structural_problem
 
 
@@ -151,6 +152,7 @@ class _Broken(Exception):
         self.error = error
 
 
+@paused_gc
 def fix_text(
     text: str,
     settings: Settings,

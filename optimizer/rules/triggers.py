@@ -32,17 +32,20 @@ if TYPE_CHECKING:
 class Probe:
     """What triggers look at for one round: the tree and text the rules would see, and the settings."""
 
-    __slots__ = ("_scripts", "settings", "text", "tree")
+    __slots__ = ("_runs", "_scripts", "settings", "text", "tree")
 
     def __init__(self, tree: Dockerfile, text: str, settings: Settings) -> None:
         self.tree = tree
         self.text = text
         self.settings = settings
         self._scripts: dict[int, str | None] = {}
+        self._runs: list[Instruction] | None = None
 
     def runs(self) -> list[Instruction]:
         """RUN instructions, and ONBUILD instructions whose trigger is a RUN."""
-        return [ins for ins in self.tree.instructions if (ins.sub or ins).name == "RUN"]
+        if self._runs is None:  # asked by most triggers, every round: listed once per probe
+            self._runs = [ins for ins in self.tree.instructions if (ins.sub or ins).name == "RUN"]
+        return list(self._runs)
 
     def script(self, instruction: Instruction) -> str | None:
         """The RUN's script as words without quoting (see ``shell_words``); None: it could spell anything."""

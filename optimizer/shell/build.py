@@ -64,11 +64,12 @@ class _Ctx:
     main_shell: bool = True
 
     def inside(self, kind: str, *, conditional: bool = False, own_shell: bool = False) -> _Ctx:
-        return replace(
-            self,
-            context=(*self.context, kind),
-            conditional=self.conditional or conditional,
-            main_shell=self.main_shell and not own_shell,
+        return _Ctx(
+            (*self.context, kind),
+            self.conditional or conditional,
+            self.in_pipeline,
+            self.background,
+            self.main_shell and not own_shell,
         )
 
 
@@ -176,7 +177,7 @@ class _Builder:
                     raise Unsupported("`!` inside a pipeline")
                 continue
             conditional = bool(and_or) and and_or[-1] == "||"
-            inner = replace(ctx, conditional=ctx.conditional or conditional)
+            inner = replace(ctx, conditional=True) if conditional and not ctx.conditional else ctx
             pipelines.append(self.pipeline(atoms[start:index], operators[start : index - 1], inner))
             if index < len(atoms):
                 and_or.append(operators[index - 1])
@@ -272,29 +273,30 @@ class _Builder:
         elif node.type == "variable_assignments":
             assignments += [self._assignment(item, ctx) for item in node.named_children]
             own = False
-        for index, child in enumerate(node.children if own else []):
+        node_type = node.type
+        declaration = node_type in ("declaration_command", "unset_command")
+        word = self.r.word
+        for index, child in enumerate(node.children if own else ()):
             field = node.field_name_for_child(index)
-            if child.type == "variable_assignment" and node.type != "declaration_command":
+            child_type = child.type
+            if child_type == "variable_assignment" and node_type != "declaration_command":
                 assignments.append(self._assignment(child, ctx))
-            elif child.type == "variable_assignments":
+            elif child_type == "variable_assignments":
                 assignments += [self._assignment(item, ctx) for item in child.named_children]
-            elif field == "redirect" or child.type.endswith("_redirect"):
+            elif field == "redirect" or child_type.endswith("_redirect"):
                 redirect_nodes.append(child)
-            elif (
-                child.type == "command_name"
-                or field == "argument"
-                or (node.type in ("declaration_command", "unset_command") and child.type != "comment")
-            ):
+            elif child_type == "command_name" or field == "argument" or (declaration and child_type != "comment"):
                 target = child
-                if child.type == "command_name" and child.named_children:
+                if child_type == "command_name" and child.named_children:
                     target = child.named_children[0]
                 if pending and pending[-1].end_byte != target.start_byte:
-                    words.append(self.r.word(pending))
+                    words.append(word(pending))
                     pending = []
                 pending.append(target)
-                self.scan(target, ctx)
+                if target.child_count:
+                    self.scan(target, ctx)
         if pending:
-            words.append(self.r.word(pending))
+            words.append(word(pending))
         redirects += self._redirects(redirect_nodes, ctx)
         spans = [self.r.span(node)] + [r.span for r in redirects]
         span = (min(s[0] for s in spans), max(s[1] for s in spans))

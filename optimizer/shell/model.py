@@ -30,7 +30,7 @@ SAME_SHELL_CONTEXTS = frozenset({GROUP, IF, LOOP, CASE})
 GUARDED_CONTEXTS = CONDITIONAL_CONTEXTS | {SUBSTITUTION}
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, init=False)
 class Word:
     """One word as written, and its value once the shell removed quotes — when that is static."""
 
@@ -38,6 +38,15 @@ class Word:
     value: str | None  # None: it contains an expansion ($VAR, $(…), $((…)), …)
     span: Span
     pattern: bool = False  # unquoted glob, brace or tilde: ``value`` is a pattern, not the final word
+
+    def __init__(self, text: str, value: str | None, span: Span, pattern: bool = False) -> None:
+        # The most numerous object of the model (every word of every RUN): filled directly, as the
+        # frozen dataclass __init__ (one object.__setattr__ per field) costs twice as much.
+        fields = self.__dict__
+        fields["text"] = text
+        fields["value"] = value
+        fields["span"] = span
+        fields["pattern"] = pattern
 
     @property
     def dynamic(self) -> bool:

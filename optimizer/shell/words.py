@@ -32,6 +32,13 @@ _ANSI_SIMPLE = {
 }  # fmt: skip
 
 
+def _maybe_pattern(text: str) -> bool:
+    """An unquoted glob (``*``, ``?``, ``[`` not escaped) or brace expansion in ``text``."""
+    if "*" not in text and "?" not in text and "[" not in text and "{" not in text:
+        return False  # neither regex can match: the common case, without running them
+    return bool(_GLOB_RE.search(text) or _BRACE_RE.search(text))
+
+
 def _unescape_word(text: str) -> str:
     return _WORD_ESCAPE_RE.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), text)
 
@@ -75,7 +82,18 @@ class WordReader:
         """One word made of one node or several adjacent ones (``--opt="x"`` may come as two)."""
         if not isinstance(nodes, (list, tuple)):
             nodes = [nodes]
-        start, end = self.offset(nodes[0].start_byte), self.offset(nodes[-1].end_byte)
+        first = nodes[0]
+        chars = self._chars
+        if chars is None:
+            start, end = first.start_byte, nodes[-1].end_byte
+        else:
+            start, end = chars[first.start_byte], chars[nodes[-1].end_byte]
+        text = self.text[start:end]
+        if len(nodes) == 1 and first.type == "word" and first.is_named and not first.has_error:
+            # The common case, read without the general walk: one unquoted word node.
+            value = _unescape_word(text) if "\\" in text else text
+            pattern = _maybe_pattern(text) or text.startswith("~")
+            return Word(text=text, value=value, span=(start, end), pattern=pattern)
         values: list[str] = []
         pattern = False
         dynamic = False
@@ -88,21 +106,24 @@ class WordReader:
             else:
                 values.append(value)
             pattern = pattern or is_pattern
-        text = self.text[start:end]
-        if text.startswith("~") and nodes[0].type == "word":
+        if text.startswith("~") and first.type == "word":
             pattern = True
         return Word(text=text, value=None if dynamic else "".join(values), span=(start, end), pattern=pattern)
 
     def _value(self, node: Any, unquoted: bool) -> tuple[str | None, bool]:
         kind = node.type
-        text = self.node_text(node)
         if kind in _DYNAMIC or node.has_error:
             return None, False
+        chars = self._chars
+        if chars is None:
+            text = self.text[node.start_byte : node.end_byte]
+        else:
+            text = self.text[chars[node.start_byte] : chars[node.end_byte]]
         if not node.is_named:  # a keyword (`export`) or punctuation the grammar keeps apart
             return text, False
         if kind == "word":
-            pattern = bool(_GLOB_RE.search(text) or _BRACE_RE.search(text)) if unquoted else False
-            return _unescape_word(text), pattern
+            pattern = _maybe_pattern(text) if unquoted else False
+            return (_unescape_word(text) if "\\" in text else text), pattern
         if kind in _VERBATIM:
             return text, False
         if kind in ("extglob_pattern", "regex"):
@@ -112,6 +133,8 @@ class WordReader:
         if kind == "ansi_c_string":
             return _ansi_c(text[2:-1]), False
         if kind == "string_content":
+            if "\\" not in text:
+                return text, False
             return _DQ_ESCAPE_RE.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), text), False
         if kind in ("string", "translated_string"):
             parts = []

@@ -30,20 +30,17 @@ def is_space(ch: str) -> bool:
     return ch in _GO_SPACES
 
 
+_GO_SPACE_CHARS = "".join(sorted(_GO_SPACES))
+
+
 def trim_left(s: str) -> str:
     """``strings.TrimLeftFunc(s, unicode.IsSpace)``."""
-    i = 0
-    while i < len(s) and s[i] in _GO_SPACES:
-        i += 1
-    return s[i:]
+    return s.lstrip(_GO_SPACE_CHARS)
 
 
 def trim_space(s: str) -> str:
     """``strings.TrimSpace``."""
-    j = len(s)
-    while j > 0 and s[j - 1] in _GO_SPACES:
-        j -= 1
-    return trim_left(s[:j])
+    return s.strip(_GO_SPACE_CHARS)
 
 
 def trim_newline(s: str) -> str:

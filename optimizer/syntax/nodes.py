@@ -148,10 +148,12 @@ class Instruction(Node):
     sub: Instruction | None = None  # ONBUILD's trigger instruction
     parent: Instruction | None = None  # the ONBUILD this instruction is the trigger of
 
-    @property
-    def name(self) -> str:
-        """The keyword in upper case: ``RUN``, ``COPY``, ..."""
-        return self.keyword.upper()
+    # The keyword in upper case: ``RUN``, ``COPY``, ... (read hundreds of thousands of times per
+    # corpus run, so computed once; ``keyword`` is never reassigned after parsing).
+    name: str = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.name = self.keyword.upper()
 
     @property
     def keyword_end(self) -> int:
@@ -212,7 +214,13 @@ class Dockerfile:
 
     @property
     def instructions(self) -> list[Instruction]:
-        return [node for node in self.nodes if isinstance(node, Instruction)]
+        """The instructions in order (a new list each time; the filtering is done once per tree)."""
+        nodes = self.nodes
+        cached = self.__dict__.get("_instructions")
+        if cached is None or cached[0] is not nodes or cached[1] != len(nodes):
+            found = [node for node in nodes if isinstance(node, Instruction)]
+            cached = self.__dict__["_instructions"] = (nodes, len(nodes), found)
+        return list(cached[2])
 
     def directive(self, name: str) -> Directive | None:
         for item in self.directives:

@@ -69,9 +69,13 @@ class _Parser:
         return start, self.text[start:end]
 
     def _trim_continuation(self, line: str) -> tuple[str, bool]:
-        match = self.continuation.search(line)
-        if match:
-            return line[: match.start()], False
+        # ``self.continuation`` (``(?<!e)e[ \t]*$``) read without a regex search over the whole line:
+        # the escape character ends the line (blanks after it allowed) and is not itself escaped.
+        # ``line`` has no line ending, so ``$`` is its end.
+        escape = self.escape
+        body = line.rstrip(" \t")
+        if body.endswith(escape) and not body.endswith(escape, 0, len(body) - 1):
+            return body[:-1], False
         return line, True
 
     # -- main loop -----------------------------------------------------------------------------
