@@ -69,6 +69,20 @@ def _open_context(context_dir: Path | None, path: Path | None) -> tuple[BuildCon
     return context, None
 
 
+_run_analysis: Callable[[Dockerfile, Instruction], RunAnalysis] | None = None
+
+
+def _shell_run_analysis() -> Callable[[Dockerfile, Instruction], RunAnalysis]:
+    """``shell.run_analysis``, imported on first use (asked thousands of times per corpus run, so
+    not through an import statement each time)."""
+    global _run_analysis
+    if _run_analysis is None:
+        from ..shell import run_analysis
+
+        _run_analysis = run_analysis
+    return _run_analysis
+
+
 class Facts:
     """One round's view of the Dockerfile for the rules."""
 
@@ -114,9 +128,7 @@ class Facts:
 
     def run_analysis(self, instruction: Instruction) -> RunAnalysis:
         """The shell model of a RUN (or ONBUILD RUN), or why there is none."""
-        from ..shell import run_analysis
-
-        return run_analysis(self.tree, instruction)
+        return _shell_run_analysis()(self.tree, instruction)
 
     def script(self, instruction: Instruction) -> Script | None:
         return self.run_analysis(instruction).script

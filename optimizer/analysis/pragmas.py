@@ -31,7 +31,7 @@ class Suppressions:
 
     def silences_rule(self, rule: Named) -> bool:
         """A file pragma silences every finding ``rule`` could make, so it need not run at all."""
-        return any(matches(rule, s) for s in self.file)
+        return bool(self.file) and any(matches(rule, s) for s in self.file)
 
 
 def _selectors(raw: str | None) -> tuple[str, ...]:

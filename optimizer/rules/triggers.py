@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 class Probe:
     """What triggers look at for one round: the tree and text the rules would see, and the settings."""
 
-    __slots__ = ("_runs", "_scripts", "settings", "text", "tree")
+    __slots__ = ("_all_scripts", "_runs", "_scripts", "settings", "text", "tree")
 
     def __init__(self, tree: Dockerfile, text: str, settings: Settings) -> None:
         self.tree = tree
@@ -40,6 +40,7 @@ class Probe:
         self.settings = settings
         self._scripts: dict[int, str | None] = {}
         self._runs: list[Instruction] | None = None
+        self._all_scripts: tuple[str | None] | None = None  # (joined words,) once computed
 
     def runs(self) -> list[Instruction]:
         """RUN instructions, and ONBUILD instructions whose trigger is a RUN."""
@@ -60,7 +61,14 @@ class Probe:
         return words is None or any(needle in words for needle in needles)
 
     def any_run_mentions(self, *needles: str) -> bool:
-        return any(self.mentions(run, needles) for run in self.runs())
+        # Every RUN's words joined by NUL (which no needle contains), or None when some RUN could
+        # spell anything: a needle is in the join exactly when it is in some RUN's words.
+        if self._all_scripts is None:
+            scripts = [self.script(run) for run in self.runs()]
+            known = [words for words in scripts if words is not None]
+            self._all_scripts = (None if len(known) < len(scripts) else "\0".join(known),)
+        joined = self._all_scripts[0]
+        return joined is None or any(needle in joined for needle in needles)
 
 
 # A backslash-newline (with the blanks after it), a backslash, a quote or a dollar sign: removing

@@ -277,8 +277,9 @@ class _Builder:
         declaration = node_type in ("declaration_command", "unset_command")
         word = self.r.word
         for index, child in enumerate(node.children if own else ()):
-            field = node.field_name_for_child(index)
             child_type = child.type
+            # A command name's field is "name": only other children need their field looked up.
+            field = "name" if child_type == "command_name" else node.field_name_for_child(index)
             if child_type == "variable_assignment" and node_type != "declaration_command":
                 assignments.append(self._assignment(child, ctx))
             elif child_type == "variable_assignments":

@@ -10,7 +10,6 @@ through the ways a tool is named (``pip3.12``, ``/opt/venv/bin/pip``, ``python3 
 
 from __future__ import annotations
 
-import posixpath
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -152,15 +151,15 @@ class Invocation:
 
 def invocations(script: Script, managers: Iterable[str] | None = None) -> list[Invocation]:
     """Every package-manager invocation in ``script``, in order; ``managers`` filters by name/family."""
-    wanted = set(managers) if managers is not None else None
-    found = []
-    for command in script.commands:
-        invocation = recognise(command)
-        if invocation is None:
-            continue
-        if wanted is None or invocation.manager in wanted or invocation.family in wanted:
-            found.append(invocation)
-    return found
+    every = script.__dict__.get("_invocations")
+    if every is None:  # asked many times per round by the package rules: recognised once per script
+        every = script.__dict__["_invocations"] = [
+            invocation for command in script.commands if (invocation := recognise(command)) is not None
+        ]
+    if managers is None:
+        return list(every)
+    wanted = set(managers)
+    return [i for i in every if i.manager in wanted or i.family in wanted]
 
 
 def unwrap(command: Command) -> tuple[int, list[Word], list[tuple[str, str | None]]]:
@@ -221,7 +220,7 @@ def _is_lookup(words: list[Word], index: int) -> bool:
 def _basename(word: Word) -> str | None:
     """The command's file name; for ``"$VENV"/bin/pip`` the static tail still names it."""
     if word.value is not None:
-        return posixpath.basename(word.value)
+        return word.value.rpartition("/")[2]  # posixpath.basename, without its generic path handling
     tail = re.search(r"/([A-Za-z0-9_.+-]+)$", word.text)
     return tail.group(1) if tail else None
 

@@ -49,8 +49,19 @@ class Removal:
         return False
 
 
+_UNSET = object()
+
+
 def removal(command: Command) -> Removal | None:
-    """The ``rm`` invocation ``command`` is (through sudo/env/command wrappers), or None."""
+    """The ``rm`` invocation ``command`` is (through sudo/env/command wrappers), or None (computed
+    once per command: the package rules ask about every command of a script, every round)."""
+    cached = command.__dict__.get("_removal", _UNSET)
+    if cached is _UNSET:
+        cached = command.__dict__["_removal"] = _removal(command)
+    return cached
+
+
+def _removal(command: Command) -> Removal | None:
     start, wrappers, _ = unwrap(command)
     words = command.words
     if start >= len(words) or words[start].value not in ("rm", "/bin/rm", "/usr/bin/rm"):

@@ -91,9 +91,9 @@ class WordReader:
         text = self.text[start:end]
         if len(nodes) == 1 and first.type == "word" and first.is_named and not first.has_error:
             # The common case, read without the general walk: one unquoted word node.
-            value = _unescape_word(text) if "\\" in text else text
+            plain = _unescape_word(text) if "\\" in text else text
             pattern = _maybe_pattern(text) or text.startswith("~")
-            return Word(text=text, value=value, span=(start, end), pattern=pattern)
+            return Word(text=text, value=plain, span=(start, end), pattern=pattern)
         values: list[str] = []
         pattern = False
         dynamic = False

@@ -31,6 +31,7 @@ def is_space(ch: str) -> bool:
 
 
 _GO_SPACE_CHARS = "".join(sorted(_GO_SPACES))
+_GO_SPACE_RUN_RE = re.compile("[" + "".join(re.escape(ch) for ch in _GO_SPACE_CHARS) + "]+")
 
 
 def trim_left(s: str) -> str:
@@ -205,6 +206,9 @@ def extract_builder_flags(line: str) -> tuple[str, list[str], int, list[tuple[in
 
 def parse_words(rest: str, escape: str) -> list[str]:
     """line_parsers.go ``parseWords``: whitespace-split words, quotes kept, used by ENV/LABEL/ARG."""
+    if "'" not in rest and '"' not in rest and escape not in rest:
+        # No quote and no escape: the scan below reduces to splitting on Go's blanks.
+        return [word for word in _GO_SPACE_RUN_RE.split(rest) if word]
     words: list[str] = []
     in_spaces, in_word, in_quote = 0, 1, 2
     phase = in_spaces

@@ -190,13 +190,16 @@ def _at_least_one(ins: Instruction, flags: dict[str, list[Flag]]) -> None:
         raise _Problem(f"{ins.name} requires at least one argument")
 
 
+_FD_HEREDOC_RE = re.compile(r"^\d+<<")
+
+
 def _copy(ins: Instruction, flags: dict[str, list[Flag]]) -> None:
     if len(ins.value) < 2:
         raise _Problem(
             f"{ins.name} requires at least two arguments (sources and a destination), but only "
             f"{len(ins.value)} {'was' if len(ins.value) == 1 else 'were'} given"
         )
-    if ins.value[-1].startswith("<<") or re.match(r"^\d+<<", ins.value[-1]):
+    if ins.value[-1].startswith("<<") or _FD_HEREDOC_RE.match(ins.value[-1]):
         from .buildkit import UnterminatedQuote, heredoc_from_word
 
         try:

@@ -54,7 +54,6 @@ class _Parser:
         self.bom = "\ufeff" if text.startswith("\ufeff") else ""
         self.lines = split_lines(text, len(self.bom))
         self.escape = "\\"
-        self.continuation = bk.continuation_re(self.escape)
         self.nodes: list[Node] = []
         self.directives: list[Directive] = []
         self.stages: list[Stage] = []
@@ -69,7 +68,7 @@ class _Parser:
         return start, self.text[start:end]
 
     def _trim_continuation(self, line: str) -> tuple[str, bool]:
-        # ``self.continuation`` (``(?<!e)e[ \t]*$``) read without a regex search over the whole line:
+        # ``bk.continuation_re`` (``(?<!e)e[ \t]*$``) read without a regex search over the whole line:
         # the escape character ends the line (blanks after it allowed) and is not itself escaped.
         # ``line`` has no line ending, so ``$`` is its end.
         escape = self.escape
@@ -157,7 +156,6 @@ class _Parser:
         elif name == "escape":
             if value in ("\\", "`"):
                 self.escape = value
-                self.continuation = bk.continuation_re(value)
             else:
                 message = f"invalid escape token '{value}' does not match ` or \\"
                 self.errors.append(ParseError(message, index + 1, 1))
@@ -175,14 +173,16 @@ class _Parser:
         inner_comments: list[tuple[int, int]] = []
         has_blank = False
         j = i + 1
-        while not is_end and j < len(self.lines):
-            line_start, line_raw = self.lines[j]
+        lines = self.lines
+        while not is_end and j < len(lines):
+            line_start, line_raw = lines[j]
             j += 1
-            content = bk.trim_newline(line_raw)
-            if bk.is_comment_line(line_raw):
+            content = line_raw.rstrip("\r\n")  # bk.trim_newline
+            left = bk.trim_left(content)
+            if left.startswith("#"):  # bk.is_comment_line
                 inner_comments.append((line_start, line_start + len(line_raw)))
                 continue
-            if bk.trim_left(content) == "":
+            if left == "":
                 has_blank = True
                 continue
             piece, is_end = self._trim_continuation(content)
