@@ -49,6 +49,10 @@ _LOOPS = frozenset({"for_statement", "c_style_for_statement", "while_statement"}
 _HEREDOC_PARTS = frozenset({"<<", "<<-", "heredoc_start", "heredoc_body", "heredoc_end", "file_redirect"})
 _ARITH_ASSIGN = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "<<=", ">>=", "&=", "^=", "|=", "++", "--"})
 _KINDS = {"if_statement": IF, "case_statement": CASE}
+_NOT_COMMANDS = frozenset({"list", "pipeline", "negated_command", "redirected_statement"})
+_SIMPLE_COMMANDS = frozenset(
+    {"command", "variable_assignment", "variable_assignments", "declaration_command", "unset_command"}
+)
 
 
 class Unsupported(Exception):
@@ -247,16 +251,17 @@ class _Builder:
 
     def element(self, node: Any, ctx: _Ctx, extra: tuple[Any, ...] = ()) -> Element:
         redirect_nodes = list(extra)
-        if node.type == "redirected_statement":
+        kind = node.type
+        if kind == "redirected_statement":
             redirect_nodes = self._redirect_nodes(node) + redirect_nodes
             body = node.child_by_field_name("body")
             if body is None:  # `> file` alone: a command with no words
                 return self._command(node, ctx, redirect_nodes, own=False)
             node = body
-        if node.type in ("list", "pipeline", "negated_command", "redirected_statement"):
-            raise Unsupported(f"{node.type} where a command was expected")
-        if node.type in ("command", "variable_assignment", "variable_assignments", "declaration_command",
-                         "unset_command"):  # fmt: skip
+            kind = node.type
+        if kind in _NOT_COMMANDS:
+            raise Unsupported(f"{kind} where a command was expected")
+        if kind in _SIMPLE_COMMANDS:
             return self._command(node, ctx, redirect_nodes)
         compound = self._compound(node, ctx)
         compound.redirects = self._redirects(redirect_nodes, ctx)
@@ -298,9 +303,12 @@ class _Builder:
                     self.scan(target, ctx)
         if pending:
             words.append(word(pending))
-        redirects += self._redirects(redirect_nodes, ctx)
-        spans = [self.r.span(node)] + [r.span for r in redirects]
-        span = (min(s[0] for s in spans), max(s[1] for s in spans))
+        if redirect_nodes:
+            redirects += self._redirects(redirect_nodes, ctx)
+        span = self.r.span(node)
+        if redirects:
+            spans = [span] + [r.span for r in redirects]
+            span = (min(s[0] for s in spans), max(s[1] for s in spans))
         command = Command(
             words=words,
             assignments=assignments,

@@ -36,7 +36,18 @@ _LINE_RE = re.compile(r"[^\n]*\n|[^\n]+")
 
 def split_lines(text: str, offset: int = 0) -> list[tuple[int, str]]:
     """Physical lines with their line endings, as BuildKit's scanner splits them (on ``\\n`` only)."""
-    return [(m.start(), m.group()) for m in _LINE_RE.finditer(text, offset)]
+    # What ``_LINE_RE.finditer(text, offset)`` yields, without a match object per line.
+    result: list[tuple[int, str]] = []
+    parts = text[offset:].split("\n")
+    last = parts.pop()  # the text after the last line break (empty when the text ends with one)
+    position = offset
+    for part in parts:
+        line = part + "\n"
+        result.append((position, line))
+        position += len(line)
+    if last:
+        result.append((position, last))
+    return result
 
 
 def parse(text: str) -> Dockerfile:
@@ -81,6 +92,8 @@ class _Parser:
 
     def _long_lines(self) -> None:
         """bufio.Scanner's limit: BuildKit fails on the first line over MAX_LINE_BYTES bytes."""
+        if len(self.text) * 4 <= MAX_LINE_BYTES:  # at most 4 bytes a character: no line is too long
+            return
         for index, (_start, raw) in enumerate(self.lines):
             if len(raw) * 4 <= MAX_LINE_BYTES:  # at most 4 bytes a character: cannot be too long
                 continue
