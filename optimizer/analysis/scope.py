@@ -104,21 +104,28 @@ def instruction_scopes(dockerfile: Dockerfile) -> dict[Instruction, Scope]:
     meta = _State(None, Expansion(None, ("no stage",)), {}, {}, True, escape)
     finals: dict[str, _State] = {}
     state = meta
+    frozen: tuple[_State, Scope] | None = None
     for ins in dockerfile.instructions:
         name = ins.name
         if name == "FROM":
             if state is not meta:
                 _remember(finals, dockerfile, state)
             state = _start_stage(dockerfile, ins, meta, finals)
-        result[ins] = state.freeze()
+        # Instructions between two changes of the state share one (immutable) Scope.
+        if frozen is None or frozen[0] is not state:
+            frozen = (state, state.freeze())
+        result[ins] = frozen[1]
         if name == "ARG":
             _apply_arg(state, ins, meta)
+            frozen = None
         elif name == "ENV":
             _apply_env(state, ins)
+            frozen = None
         elif name == "WORKDIR" and state is not meta:
             word = ins.value[0] if len(ins.value) == 1 else ins.args
             path = expand(word, state.lookup, escape)
             state.workdir = join_path(state.workdir, path)
+            frozen = None
     return result
 
 

@@ -74,6 +74,9 @@ def _reject_constant(name: str) -> object:
     raise ValueError(name)
 
 
+_JSON = json.JSONDecoder(parse_constant=_reject_constant)  # stateless: one for every call
+
+
 def parse_json_array(rest: str) -> list[str] | None:
     """parser.go ``parseJSON``: a JSON list of strings, or None when ``rest`` is not JSON at all.
 
@@ -85,7 +88,7 @@ def parse_json_array(rest: str) -> list[str] | None:
         return None
     try:
         # json.Decoder in Go reads the first value and ignores what follows it, and so do we.
-        data, _ = json.JSONDecoder(parse_constant=_reject_constant).raw_decode(rest)
+        data, _ = _JSON.raw_decode(rest)
     except (ValueError, RecursionError):
         return None
     if not isinstance(data, list):
