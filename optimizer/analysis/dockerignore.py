@@ -291,15 +291,19 @@ def load_ignore(context_dir: str | Path, dockerfile_path: str | Path | None = No
             text = candidate.read_bytes().decode("utf-8", errors="replace")
             matcher = IgnoreMatcher.from_text(text, source=candidate)
             break
+    try:
+        root: Path | None = context.resolve()  # once, not once per path (each resolve walks the disk)
+    except OSError:
+        root = None
     for path in (dockerfile, matcher.source):
-        relative = _inside(context, path) if path is not None else None
+        relative = _inside(root, path) if path is not None and root is not None else None
         if relative is not None:
             matcher.builder_files.add(relative)
     return matcher
 
 
-def _inside(root: Path, path: Path) -> str | None:
+def _inside(resolved_root: Path, path: Path) -> str | None:
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
+        return path.resolve().relative_to(resolved_root).as_posix()
     except (ValueError, OSError):
         return None

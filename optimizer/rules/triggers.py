@@ -129,7 +129,7 @@ def keyword_case(probe: Probe) -> bool:
     """DO101: some keyword (or an ONBUILD trigger's, or FROM's ``AS``) is not in upper case."""
     for instruction in probe.tree.instructions:
         for part in (instruction, instruction.sub):
-            if part is not None and part.keyword != part.keyword.upper():
+            if part is not None and part.keyword != part.name:  # ``name`` is the keyword upper-cased
                 return True
         if instruction.name == "FROM":
             match = FROM_AS.match(instruction.args)

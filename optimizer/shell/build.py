@@ -49,6 +49,7 @@ _LOOPS = frozenset({"for_statement", "c_style_for_statement", "while_statement"}
 _HEREDOC_PARTS = frozenset({"<<", "<<-", "heredoc_start", "heredoc_body", "heredoc_end", "file_redirect"})
 _ARITH_ASSIGN = frozenset({"=", "+=", "-=", "*=", "/=", "%=", "<<=", ">>=", "&=", "^=", "|=", "++", "--"})
 _KINDS = {"if_statement": IF, "case_statement": CASE}
+_CHAIN_OPERATORS = frozenset({"&&", "||", "|", "|&"})
 _NOT_COMMANDS = frozenset({"list", "pipeline", "negated_command", "redirected_statement"})
 _SIMPLE_COMMANDS = frozenset(
     {"command", "variable_assignment", "variable_assignments", "declaration_command", "unset_command"}
@@ -189,26 +190,28 @@ class _Builder:
         return Statement(pipelines=pipelines, operators=and_or, span=self.r.span(node))
 
     def _flatten(self, node: Any, atoms: list[list[Any]], operators: list[str], negate: list[bool]) -> None:
-        body = node.child_by_field_name("body") if node.type == "redirected_statement" else None
+        kind = node.type
+        body = node.child_by_field_name("body") if kind == "redirected_statement" else None
         if body is not None and body.type in ("list", "pipeline", "negated_command"):
             self._flatten(body, atoms, operators, negate)
             atoms[-1][1] += self._redirect_nodes(node)  # the shell gives it to the last command
             self._splice_heredoc_tails(self._redirect_nodes(node), atoms, operators, negate)
             return
-        if node.type == "negated_command":
+        if kind == "negated_command":
             negate[0] = True
             self._flatten(self._members(node)[0], atoms, operators, negate)
             return
-        if node.type not in ("list", "pipeline"):
+        if kind != "list" and kind != "pipeline":
             atoms.append([node, [], negate[0]])
             negate[0] = False
-            if node.type == "redirected_statement":
+            if kind == "redirected_statement":
                 self._splice_heredoc_tails(self._redirect_nodes(node), atoms, operators, negate)
             return
         members = self._members(node)
         for child in node.children:
-            if child.type in ("&&", "||", "|", "|&"):
-                operators.append(child.type)
+            child_kind = child.type
+            if child_kind in _CHAIN_OPERATORS:
+                operators.append(child_kind)
             elif child in members:
                 self._flatten(child, atoms, operators, negate)
 
