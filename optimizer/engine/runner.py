@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..analysis.facts import Facts, Session
-from ..analysis.runtime import RuntimeFacts
 from ..core.config import Settings
 from ..core.findings import Applicability, Edit, Finding
 from ..rules.base import Phase, Rule, all_rules, registered
@@ -23,6 +23,9 @@ from ..syntax.errors import MAX_LINE_BYTES, LineTooLong
 from .edits import apply_edits, select_non_overlapping
 from .gcpause import paused_gc
 from .structure import structural_problem
+
+if TYPE_CHECKING:
+    from ..analysis.runtime import RuntimeFacts  # only on the --verify path, passed in by the caller
 
 
 class InternalError(Exception):
