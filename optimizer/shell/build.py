@@ -294,7 +294,11 @@ class _Builder:
                 assignments += [self._assignment(item, ctx) for item in child.named_children]
             elif field == "redirect" or child_type.endswith("_redirect"):
                 redirect_nodes.append(child)
-            elif child_type == "command_name" or field == "argument" or (declaration and child_type != "comment"):
+            elif (
+                child_type == "command_name"
+                or field == "argument"
+                or (declaration and child_type != "comment")
+            ):
                 target = child
                 if child_type == "command_name" and child.named_children:
                     target = child.named_children[0]

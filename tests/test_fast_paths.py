@@ -1,0 +1,258 @@
+"""The fast paths taken for speed (bench/THROUGHPUT.md) read every input exactly as the code they
+replaced: each is compared with that code, kept here as the reference, on generated inputs."""
+
+from __future__ import annotations
+
+import gc
+import re
+import threading
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from optimizer.analysis.expansion import Expansion, Lookup, _Lexer, _Unknown, expand
+from optimizer.engine.gcpause import paused_gc
+from optimizer.shell.build import parse_tree
+from optimizer.syntax import buildkit as bk
+from optimizer.syntax.parser import _LINE_RE, _Parser, split_lines
+
+# Characters that matter to the routines below, plus ordinary ones and Go's non-ASCII blanks.
+_ALPHABET = st.sampled_from(list("abc \t\n\r\v\f\\`'\"$={}:-+?#*[\x85\xa0\u2003\u3000é"))
+_TEXT = st.text(_ALPHABET, max_size=40)
+
+
+def _reference_trim_left(s: str) -> str:
+    i = 0
+    while i < len(s) and s[i] in bk._GO_SPACES:
+        i += 1
+    return s[i:]
+
+
+def _reference_trim_space(s: str) -> str:
+    j = len(s)
+    while j > 0 and s[j - 1] in bk._GO_SPACES:
+        j -= 1
+    return _reference_trim_left(s[:j])
+
+
+@given(_TEXT)
+def test_trims_match_the_go_loops(text: str) -> None:
+    assert bk.trim_left(text) == _reference_trim_left(text)
+    assert bk.trim_space(text) == _reference_trim_space(text)
+
+
+@given(_TEXT, st.integers(min_value=0, max_value=2))
+def test_split_lines_matches_the_line_regex(text: str, offset: int) -> None:
+    offset = min(offset, len(text))
+    assert split_lines(text, offset) == [(m.start(), m.group()) for m in _LINE_RE.finditer(text, offset)]
+
+
+@given(_TEXT, st.sampled_from(["\\", "`"]))
+def test_continuation_matches_buildkits_regex(text: str, escape: str) -> None:
+    line = text.rstrip("\r\n")  # the parser strips line endings before asking
+    parser = _Parser("")
+    parser.escape = escape
+    match = bk.continuation_re(escape).search(line)
+    expected = (line[: match.start()], False) if match else (line, True)
+    assert parser._trim_continuation(line) == expected
+
+
+def _reference_parse_words(rest: str, escape: str) -> list[str]:
+    """``parse_words`` as it was before its fast path: the character scan of line_parsers.go."""
+    words: list[str] = []
+    in_spaces, in_word, in_quote = 0, 1, 2
+    phase = in_spaces
+    word = ""
+    quote = ""
+    blank_ok = False
+    n = len(rest)
+    pos = 0
+    while pos <= n:
+        ch = rest[pos] if pos < n else ""
+        if phase == in_spaces:
+            if pos == n:
+                break
+            if bk.is_space(ch):
+                pos += 1
+                continue
+            phase = in_word
+        if phase in (in_word, in_quote) and pos == n:
+            if blank_ok or word:
+                words.append(word)
+            break
+        if phase == in_word:
+            if bk.is_space(ch):
+                phase = in_spaces
+                if blank_ok or word:
+                    words.append(word)
+                word = ""
+                blank_ok = False
+                pos += 1
+                continue
+            if ch in ("'", '"'):
+                quote = ch
+                blank_ok = True
+                phase = in_quote
+            if ch == escape:
+                if pos + 1 == n:
+                    pos += 1
+                    continue
+                word += ch
+                pos += 1
+                ch = rest[pos]
+            word += ch
+            pos += 1
+            continue
+        if phase == in_quote:
+            if ch == quote:
+                phase = in_word
+            if ch == escape and quote != "'":
+                if pos + 1 == n:
+                    phase = in_word
+                    pos += 1
+                    continue
+                pos += 1
+                word += ch
+                ch = rest[pos]
+            word += ch
+            pos += 1
+    return words
+
+
+@given(_TEXT, st.sampled_from(["\\", "`"]))
+def test_parse_words_matches_the_character_scan(rest: str, escape: str) -> None:
+    assert bk.parse_words(rest, escape) == _reference_parse_words(rest, escape)
+
+
+class _CharByCharLexer(_Lexer):
+    """The lexer as it was: ordinary characters copied one at a time."""
+
+    def run(self, stop: str = "") -> str:
+        out: list[str] = []
+        while self.pos < len(self.word):
+            ch = self.peek()
+            if stop and ch == stop:
+                break
+            if ch == "'":
+                out.append(self.single_quoted())
+            elif ch == '"':
+                out.append(self.double_quoted())
+            elif ch == "$":
+                out.append(self.dollar())
+            elif ch == self.escape:
+                self.next()
+                if self.pos < len(self.word):
+                    out.append(self.next())
+            else:
+                out.append(self.next())
+        return "".join(out)
+
+
+def _reference_expand(word: str, lookup: Lookup, escape: str) -> Expansion:
+    lexer = _CharByCharLexer(word, lookup, escape)
+    try:
+        text: str | None = lexer.run()
+    except _Unknown as exc:
+        lexer.unknown.append(str(exc))
+        text = None
+    unknown = tuple(dict.fromkeys(lexer.unknown))
+    return Expansion(None if unknown else text, unknown, tuple(dict.fromkeys(lexer.args)))
+
+
+def _lookup(name: str) -> Expansion | None:
+    return {"a": Expansion("x y"), "b": Expansion(None, ("b",)), "c": Expansion("", (), ("c",))}.get(name)
+
+
+@given(_TEXT, st.sampled_from(["\\", "`"]))
+def test_expand_matches_the_character_lexer(word: str, escape: str) -> None:
+    assert expand(word, _lookup, escape) == _reference_expand(word, _lookup, escape)
+
+
+@settings(max_examples=50)
+@given(_TEXT)
+def test_expand_of_plain_words_is_the_word(word: str) -> None:
+    plain = re.sub(r"[$'\"\\`]", "", word)
+    assert expand(plain, _lookup, "\\") == Expansion(plain)
+
+
+def test_gc_is_paused_during_the_call_and_restored_after() -> None:
+    seen: list[bool] = []
+
+    @paused_gc
+    def inner() -> None:
+        seen.append(gc.isenabled())
+
+    @paused_gc
+    def outer() -> None:
+        inner()
+        seen.append(gc.isenabled())
+
+    assert gc.isenabled()
+    outer()
+    assert seen == [False, False]
+    assert gc.isenabled()
+
+
+def test_gc_pause_restores_after_an_exception_and_keeps_a_disabled_collector_disabled() -> None:
+    @paused_gc
+    def failing() -> None:
+        raise ValueError("boom")
+
+    try:
+        failing()
+    except ValueError:
+        pass
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        failing()
+    except ValueError:
+        pass
+    assert not gc.isenabled()  # the caller disabled it: not ours to turn back on
+    gc.enable()
+
+
+def test_gc_pause_is_shared_by_overlapping_threads() -> None:
+    started, release = threading.Event(), threading.Event()
+
+    @paused_gc
+    def slow() -> None:
+        started.set()
+        release.wait(5)
+
+    @paused_gc
+    def quick() -> bool:
+        return gc.isenabled()
+
+    thread = threading.Thread(target=slow)
+    thread.start()
+    started.wait(5)
+    assert quick() is False
+    assert not gc.isenabled()  # the quick run ended, the slow one still holds the pause
+    release.set()
+    thread.join()
+    assert gc.isenabled()
+
+
+_SHELL_ALPHABET = st.sampled_from(list("ab ~*?[]{},.\\'\"$-=/\n;&|é"))
+
+
+@settings(max_examples=200)
+@given(st.text(_SHELL_ALPHABET, max_size=30))
+def test_single_word_fast_path_matches_the_general_reading(script: str) -> None:
+    root, reader = parse_tree("echo " + script)
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        stack.extend(node.children)
+        if node.type != "word":
+            continue
+        fast = reader.word(node)
+        value, pattern = reader._value(node, unquoted=True)  # the general reading of one node
+        pattern = pattern or reader.node_text(node).startswith("~")
+        assert (fast.text, fast.value, fast.span, fast.pattern) == (
+            reader.node_text(node),
+            value,
+            reader.span(node),
+            pattern,
+        )
