@@ -34,14 +34,14 @@ from ._steps import INSTALL, InstallStep, directory_of, project_program, shown_o
 from ._text import PLAIN_PATH, block_start, copy_lines, run_prefix
 
 PRIMARY = {
-    "go": ("go.mod",),
+    "go": ("go.mod", "go.work"),
     "maven": ("pom.xml",),
     "gradle": ("settings.gradle.kts", "settings.gradle", "build.gradle.kts", "build.gradle"),
     "cargo": ("Cargo.toml",),
 }
 _ECOSYSTEM = {"go": "go", "mvn": "maven", "gradle": "gradle", "cargo": "cargo"}
 _GO_BUILDS = frozenset({"build", "install", "test", "vet", "run"})
-_CARGO_BUILDS = frozenset({"build", "test", "run", "check", "doc"})
+_CARGO_BUILDS = frozenset({"build", "test", "run", "check", "doc", "fetch"})
 # Instructions a RUN does not see: the pre-fetch may be placed above them.
 _NEUTRAL = frozenset({"LABEL", "EXPOSE", "CMD", "ENTRYPOINT", "STOPSIGNAL", "HEALTHCHECK", "MAINTAINER"})
 _MAVEN_KEEP = frozenset(
@@ -103,7 +103,7 @@ def _plan_run(ctx: Facts, run: Instruction) -> Prefetch | None:
         return None
     context, problem = ctx.build_context()
     if context is None:
-        return Prefetch(run, block[0], f"{problem or 'no build context'}: cannot tell which manifests to pre-fetch")
+        return Prefetch(run, block[0], f"{problem or 'no build context'}; no pre-fetch written")
     placed = {item: placements(tree, item, scopes, context) or [] for item in block}
     before = _placed_before(ctx, block[0], context)
     everything = before + [p for item in block for p in placed[item]]
