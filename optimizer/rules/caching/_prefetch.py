@@ -113,8 +113,10 @@ def _plan_run(ctx: Facts, run: Instruction) -> Prefetch | None:
         if any(p.directory and _inside(build.project, p.image) for p in everything):
             names = " or ".join(PRIMARY[build.ecosystem][:2])
             return Prefetch(
-                run, block[0], f"`{shown}` runs in {build.project}, but no {names} reaches it from the build "
-                "context: nothing to pre-fetch from"
+                run,
+                block[0],
+                f"`{shown}` runs in {build.project}, but no {names} reaches it from the build "
+                "context: nothing to pre-fetch from",
             )
         return None
     if build.ecosystem == "cargo":
@@ -209,9 +211,9 @@ def _block(ctx: Facts, run: Instruction) -> list[Instruction]:
     index = next(i for i, item in enumerate(stage) if item is run)
     block: list[Instruction] = []
     for item in reversed(stage[:index]):
-        if item.name in _NEUTRAL:
-            block.insert(0, item)
-        elif item.name in ("COPY", "ADD") and item.flag("from") is None and not item.heredocs:
+        if item.name in _NEUTRAL or (
+            item.name in ("COPY", "ADD") and item.flag("from") is None and not item.heredocs
+        ):
             block.insert(0, item)
         else:
             break
@@ -262,7 +264,9 @@ def _offline(ctx: Facts, run: Instruction, build: _Build, folder: str, context: 
     if network is not None and network.text.endswith("=none"):
         return "runs with --network=none"
     if build.ecosystem == "go":
-        flags = " ".join(w.text for w in inv.command.words) + " " + (_env(ctx, run, build).get("GOFLAGS") or "")
+        flags = (
+            " ".join(w.text for w in inv.command.words) + " " + (_env(ctx, run, build).get("GOFLAGS") or "")
+        )
         if "-mod=vendor" in flags:
             return "builds from vendor/ (-mod=vendor)"
         if context.exists(clean(f"{folder}/vendor/modules.txt")) and "-mod=mod" not in flags:
@@ -283,7 +287,9 @@ def _manifest_files(
     from ._manifests import needs
 
     inv = build.invocation
-    settings = [directory_of(v, build.cwd) for v in inv.values("-s", "--settings", "-gs", "--global-settings")]
+    settings = [
+        directory_of(v, build.cwd) for v in inv.values("-s", "--settings", "-gs", "--global-settings")
+    ]
     if None in settings or inv.has("-I", "--init-script"):
         return [], f"`{shown_of(inv)}` reads a settings or init file whose path is not known"
     step = InstallStep(
@@ -324,17 +330,25 @@ def _go_files(
     for gomod in [f for f in manifests.files if posixpath.basename(f) == "go.mod"]:
         base = posixpath.dirname(gomod) or "."
         for body in _go_directives(context.read_text(gomod) or "", "replace"):
-            target = body.split("=>", 1)[1].split()[0] if "=>" in body and body.split("=>", 1)[1].split() else ""
+            target = (
+                body.split("=>", 1)[1].split()[0] if "=>" in body and body.split("=>", 1)[1].split() else ""
+            )
             if not _go_local(target):
                 continue
             member = join(base, target)
             if outside(member):
                 return [], f"no pre-fetch: {gomod} replaces a module with {target}, outside the build context"
             if not (folder == "." or member == folder or member.startswith(folder + "/")):
-                return [], f"no pre-fetch: {gomod} replaces a module with {target}, outside the copied project"
+                return (
+                    [],
+                    f"no pre-fetch: {gomod} replaces a module with {target}, outside the copied project",
+                )
             rel = join(member, "go.mod")
             if not (context.exists(rel) and context.is_sent(rel)):
-                return [], f"no pre-fetch: {gomod} replaces a module with {target}, which has no go.mod to copy"
+                return (
+                    [],
+                    f"no pre-fetch: {gomod} replaces a module with {target}, which has no go.mod to copy",
+                )
             if rel not in files:
                 files.append(rel)
     return files, None

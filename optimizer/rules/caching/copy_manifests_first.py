@@ -121,7 +121,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ...analysis.context import BuildContext, normalize_source
+from ...analysis.context import BuildContext
 from ...shell import recognise
 from ...shell.effects import settings_places
 from ...syntax import Instruction
