@@ -75,12 +75,3 @@ def lookup(image: str, placed: list[Placed]) -> Placed | None:
             rest = image[len(item.image) :].lstrip("/")
             return Placed(item.instruction, image, normalize_source(f"{item.source}/{rest}"), False)
     return None
-
-
-def covers(placed: list[Placed], directory: str) -> bool:
-    """Does one of the placements write ``directory`` itself or something inside it?"""
-    return any(
-        item.image == directory or item.image.startswith(directory.rstrip("/") + "/")
-        for item in placed
-        if item.directory or item.image.startswith(directory.rstrip("/") + "/")
-    )

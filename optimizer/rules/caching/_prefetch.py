@@ -107,7 +107,7 @@ def _plan_run(ctx: Facts, run: Instruction) -> Prefetch | None:
     placed = {item: placements(tree, item, scopes, context) or [] for item in block}
     before = _placed_before(ctx, block[0], context)
     everything = before + [p for item in block for p in placed[item]]
-    folder, primary = _project_folder(build, everything, context)
+    folder = _project_folder(build, everything, context)
     shown = shown_of(build.invocation)
     if folder is None:
         if any(p.directory and _inside(build.project, p.image) for p in everything):
@@ -128,7 +128,7 @@ def _plan_run(ctx: Facts, run: Instruction) -> Prefetch | None:
     if why is not None:
         return Prefetch(run, block[0], why) if why else None
     needed = {clean(f"{build.project}/{_relative(f, folder)}"): f for f in files}
-    return _edits(ctx, run, build, block, placed, before, needed, primary)
+    return _edits(ctx, run, build, block, placed, before, needed)
 
 
 def _build(ctx: Facts, run: Instruction) -> _Build | None:
@@ -236,14 +236,14 @@ def _inside(directory: str, image: str) -> bool:
     return directory == image or directory.startswith(image.rstrip("/") + "/")
 
 
-def _project_folder(build: _Build, placed: list[Placed], context: BuildContext) -> tuple[str | None, str]:
+def _project_folder(build: _Build, placed: list[Placed], context: BuildContext) -> str | None:
     """The context directory whose manifests land in the build's project directory."""
     for name in PRIMARY[build.ecosystem]:
         image = clean(f"{build.project}/{name}")
         hit = lookup(image, placed)
         if hit is not None and context.exists(hit.source) and context.is_sent(hit.source):
-            return posixpath.dirname(hit.source) or ".", image
-    return None, ""
+            return posixpath.dirname(hit.source) or "."
+    return None
 
 
 def _relative(rel: str, folder: str) -> str:
@@ -362,7 +362,6 @@ def _edits(
     placed: dict[Instruction, list[Placed]],
     before: list[Placed],
     needed: dict[str, str],
-    primary: str,
 ) -> Prefetch | None:
     # The first COPY that brings more than manifests: where the source starts arriving.
     start = next(
@@ -374,8 +373,11 @@ def _edits(
         ),
         None,
     )
-    if start is None:
-        return None
+    if start is None or any(
+        item.name in ("COPY", "ADD") and placed[item] and all(p.image in needed for p in placed[item])
+        for item in block[start + 1 :]
+    ):
+        return None  # a manifest COPY after the source copy: moving it up would copy it twice
     first = block[start]
     earlier = before + [p for item in block[:start] for p in placed[item]]
     later = [p for item in block[start:] for p in placed[item]]
