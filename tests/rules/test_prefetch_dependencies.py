@@ -49,7 +49,7 @@ def test_every_rule_on_moves_the_copy_then_prefetches_once(tmp_path):
     assert out.count("go mod download") == 1
     assert out.count("COPY go.mod go.sum ./") == 1
     lines = out.splitlines()
-    assert lines.index("COPY go.mod go.sum ./") > next(i for i, l in enumerate(lines) if "apt-get" in l)
+    assert lines.index("COPY go.mod go.sum ./") > next(i for i, line in enumerate(lines) if "apt-get" in line)
     assert lines.index("COPY . .") == lines.index("COPY go.mod go.sum ./") + 2
 
 
@@ -89,7 +89,10 @@ def test_go_sum_absent_copies_only_go_mod_and_keeps_flags(tmp_path):
         "RUN --network=host GOPRIVATE=example.com go build -o /app .\n"
     )
     out = _fix(text, context, Settings(select=("DO403",), unsafe_fixes=True))
-    assert "COPY --chown=app:app --link go.mod ./\nRUN --network=host GOPRIVATE=example.com go mod download\n" in out
+    assert (
+        "COPY --chown=app:app --link go.mod ./\nRUN --network=host GOPRIVATE=example.com go mod download\n"
+        in out
+    )
 
 
 def test_safe_fixes_only_leave_it_reported(tmp_path):
