@@ -63,6 +63,15 @@ CARGO_SHAPE = (
 )
 
 
+_CAVEAT = {
+    "go": "it adds a step that downloads (a private module may need credentials at that point)",
+    "maven": "it adds a step that downloads, and dependency:go-offline does not resolve every plugin "
+    "the build uses (the build still fetches those)",
+    "gradle": "it adds a step that downloads, and `dependencies` resolves only the root project's "
+    "configurations (the build still fetches the rest)",
+}
+
+
 @dataclass
 class Prefetch:
     """DO403's answer for one build RUN: edits, or a reason shown without a fix."""
@@ -410,9 +419,8 @@ def _edits(
     message = (
         f"`{shown_of(build.invocation)}` downloads its dependencies after the source copy: "
         + (f"copy {copied} first and " if copied else "")
-        + f"run `{command.strip()}` before it, so a source edit keeps them cached "
-        "(unsafe: it adds a build step, and the pre-fetch may not fetch every plugin or may need "
-        "the build's credentials)"
+        + f"run `{command.strip()}` before it, so a source edit keeps them cached; unsafe: "
+        + _CAVEAT[build.ecosystem]
     )
     return Prefetch(run, first, message, [Edit.insert(block_start(first), lines)])
 
