@@ -336,7 +336,15 @@ def _go_files(
     if not manifests.workspaces_complete:
         return [], "no pre-fetch: a module of go.work has no go.mod in the build context"
     files = list(manifests.files)
-    for gomod in [f for f in manifests.files if posixpath.basename(f) == "go.mod"]:
+    gomods = [f for f in manifests.files if posixpath.basename(f) == "go.mod"]
+    if manifests.workspaces:
+        crossed = _workspace_requires(context, gomods)
+        if crossed:
+            return [], (
+                f"no pre-fetch: {crossed[0]} requires {crossed[1]}, a module of go.work, and `go mod "
+                "download` in workspace mode tries to download workspace modules (golang/go#51946)"
+            )
+    for gomod in gomods:
         base = posixpath.dirname(gomod) or "."
         for body in _go_directives(context.read_text(gomod) or "", "replace"):
             target = (
@@ -456,3 +464,21 @@ def _command(build: _Build) -> str:
                 words.append(word.text)
     goal = "dependency:go-offline" if build.ecosystem == "maven" else "dependencies"
     return " ".join([head, *words, goal])
+
+
+def _workspace_requires(context: BuildContext, gomods: list[str]) -> tuple[str, str] | None:
+    """(go.mod, module) where a workspace module requires another one: ``go mod download`` then
+    looks the required version up in the module proxy although the build never does."""
+    from ...analysis.eco_compiled import _go_directives
+
+    paths = {}
+    for gomod in gomods:
+        found = _go_directives(context.read_text(gomod) or "", "module")
+        if found and found[0].split():
+            paths[found[0].split()[0]] = gomod
+    for gomod in gomods:
+        for body in _go_directives(context.read_text(gomod) or "", "require"):
+            words = body.split()
+            if words and words[0] in paths and paths[words[0]] != gomod:
+                return gomod, words[0]
+    return None
