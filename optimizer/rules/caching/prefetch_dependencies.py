@@ -21,7 +21,9 @@ RUN go build -o /out/app .
 Per tool, what is copied first and what the pre-fetch runs:
 - Go — go.mod and go.sum (go.sum only when it exists), go.work with go.work.sum and every ``use``d
   module's go.mod/go.sum, and the go.mod of every ``replace`` target inside the project;
-  ``go mod download`` (with the build's ``VAR=value`` prefix as written);
+  ``go mod download`` (with the build's ``VAR=value`` prefix as written). A workspace whose modules
+  ``require`` each other is only reported: ``go mod download`` in workspace mode looks those
+  versions up in the module proxy although the build never does (golang/go#51946);
 - Maven — every module's pom.xml (``<modules>``, recursively), ``.mvn/``, ``mvnw`` and the
   ``-s``/``-gs`` settings files; the build's own program (``mvn``, ``./mvnw``) with its ``-f``,
   ``-s``, ``-P``, ``-B``, ``-q``, ``-D``, ``-pl``/``-am`` options and ``dependency:go-offline``;
@@ -35,8 +37,10 @@ When the stage already copies the manifests on their own (``COPY pom.xml ./`` th
 that COPY brings and the pre-fetch reads (``mvnw``, ``.mvn/``) are copied first. The pre-fetch gets
 the build RUN's flags as written (``--mount=type=cache``, ``--mount=type=secret``, ``--network``),
 and only COPYs and metadata lie between it and the build, so it runs with the same USER, WORKDIR,
-ENV and ARGs. The build command is not changed. A file the original image never gets is never
-added.
+ENV and ARGs; a build with a ``USER``, ``ENV``, ``ARG``, ``WORKDIR`` or RUN between the source copy
+and itself is left alone (DO402 may first move the copy below independent RUNs). The build command
+is not changed. A file the original image never gets is never added, and a manifest COPY that
+follows the source copy is not moved up (it would be copied twice).
 
 Cargo is reported, not rewritten: a dependency-only build needs a stub crate (or cargo-chef), and
 the message shows that shape. Reported without a fix, with the reason: no build context (pass
@@ -85,7 +89,9 @@ pre-fetch and the build their cache mounts.
 ## References
 - Docker docs, Go guide ("go mod download" before copying the source): https://docs.docker.com/guides/golang/
 - Docker docs, Java guide (``dependency:go-offline``): https://docs.docker.com/guides/java/
-- Related: DO401 (copy manifests before an existing install), DO312 (build cache mounts)
+- Go, workspace mode and ``go mod download``: https://github.com/golang/go/issues/51946
+- No hadolint or BuildKit check covers this. Related: DO401 (copy manifests before an existing
+  install), DO312 (build cache mounts)
 """
 
 from __future__ import annotations
