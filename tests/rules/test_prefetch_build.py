@@ -51,6 +51,11 @@ class Case:
     prefetch: str  # the pre-fetch step's name (as BuildKit shows it)
     build: str  # the build step's name
     output: str  # what the image prints
+    original_build: str = ""  # the build step's name in the original, when another rule changes it
+
+    @property
+    def build_before(self) -> str:
+        return self.original_build or self.build
 
 
 CASES = {
@@ -60,7 +65,7 @@ CASES = {
              f"{GO_BUILD_CACHE} CGO_ENABLED=0 go build", "hello from go"),
         # DO312 then gives both RUNs the module-cache mount: the pre-fetch fills it, the build reads it
         Case("go", WITH_DO312, "main.go", f"{GO_MOUNTS} CGO_ENABLED=0 go mod download",
-             f"{GO_MOUNTS} CGO_ENABLED=0 go build", "hello from go"),
+             f"{GO_MOUNTS} CGO_ENABLED=0 go build", "hello from go", f"{GO_BUILD_CACHE} CGO_ENABLED=0 go build"),
         Case("go-work", DO403, "greet/greet.go", f"{GO_BUILD_CACHE} go mod download",
              f"{GO_BUILD_CACHE} go build", "hello from a go workspace"),
         # a local replace inside the project: its go.mod is copied with the main one
@@ -130,14 +135,14 @@ def test_prefetch_keeps_the_image_and_is_cached_after_a_source_edit(app, docker,
         assert _step(cold["rewritten"], prefetch).status == "done"
         assert _step(warm["rewritten"], prefetch).status == "cached"  # the point of the rule
         assert _step(warm["rewritten"], build_step).status == "done"
-        assert _step(warm["original"], build_step).status == "done"  # downloads again in the original
+        assert _step(warm["original"], case.build_before).status == "done"  # downloads again there
         RESULTS[app] = {
             "original cold": cold["original"].seconds,
             "rewritten cold": cold["rewritten"].seconds,
             "original rebuild": warm["original"].seconds,
             "rewritten rebuild": warm["rewritten"].seconds,
             "prefetch after edit": _step(warm["rewritten"], prefetch).status,
-            "build step original rebuild": _step(warm["original"], build_step).seconds or 0.0,
+            "build step original rebuild": _step(warm["original"], case.build_before).seconds or 0.0,
             "build step rewritten rebuild": _step(warm["rewritten"], build_step).seconds or 0.0,
         }
     finally:
