@@ -27,49 +27,16 @@ from ...shell import Invocation, recognise
 from ...syntax import Instruction
 from ..base import Edit
 from ._copies import Placed, lookup, placements
-from ._installs_other import _GRADLE_TASKS, _MAVEN_GOALS, HANDLERS
+from ._fetch_tools import CARGO_SHAPE, CAVEAT, ECOSYSTEM, PRIMARY, is_build, project_dir, workspace_requires
+from ._fetch_tools import command as fetch_command
+from ._installs_other import HANDLERS
 from ._paths import BASE, Where
 from ._plan import FullCopy, read_run, stage_of, workdir_at
 from ._steps import INSTALL, InstallStep, directory_of, project_program, shown_of
 from ._text import PLAIN_PATH, block_start, copy_lines, run_prefix
 
-PRIMARY = {
-    "go": ("go.mod", "go.work"),
-    "maven": ("pom.xml",),
-    "gradle": ("settings.gradle.kts", "settings.gradle", "build.gradle.kts", "build.gradle"),
-    "cargo": ("Cargo.toml",),
-}
-_ECOSYSTEM = {"go": "go", "mvn": "maven", "gradle": "gradle", "cargo": "cargo"}
-_GO_BUILDS = frozenset({"build", "install", "test", "vet", "run"})
-_CARGO_BUILDS = frozenset({"build", "test", "run", "check", "doc", "fetch"})
 # Instructions a RUN does not see: the pre-fetch may be placed above them.
 _NEUTRAL = frozenset({"LABEL", "EXPOSE", "CMD", "ENTRYPOINT", "STOPSIGNAL", "HEALTHCHECK", "MAINTAINER"})
-_MAVEN_KEEP = frozenset(
-    {"-f", "--file", "-s", "--settings", "-gs", "--global-settings", "-P", "--activate-profiles", "-B",
-     "--batch-mode", "-q", "--quiet", "-D", "--define", "-pl", "--projects", "-am", "--also-make", "-U",
-     "--update-snapshots", "-ntp", "--no-transfer-progress", "-e", "--errors", "-C", "--strict-checksums",
-     "-X", "--debug"}
-)  # fmt: skip
-_GRADLE_KEEP = frozenset(
-    {"--no-daemon", "-q", "--quiet", "-p", "--project-dir", "-b", "--build-file", "-c", "--settings-file",
-     "-P", "--project-prop", "-D", "--system-prop", "--console", "-g", "--gradle-user-home", "-i", "--info",
-     "-s", "--stacktrace", "-S", "--full-stacktrace", "--warning-mode", "--no-build-cache", "--refresh-dependencies"}
-)  # fmt: skip
-CARGO_SHAPE = (
-    "cargo compiles dependencies only together with a crate, so this is not rewritten automatically: "
-    "copy Cargo.toml and Cargo.lock, build a stub crate (`RUN mkdir src && echo 'fn main() {}' > "
-    "src/main.rs && cargo build --release && rm -rf src`), then copy the source and build again "
-    "(or use cargo-chef, or a cache mount on /usr/local/cargo/registry and target/)"
-)
-
-
-_CAVEAT = {
-    "go": "it adds a step that downloads (a private module may need credentials at that point)",
-    "maven": "it adds a step that downloads, and dependency:go-offline does not resolve every plugin "
-    "the build uses (the build still fetches those)",
-    "gradle": "it adds a step that downloads, and `dependencies` resolves only the root project's "
-    "configurations (the build still fetches the rest)",
-}
 
 
 @dataclass
@@ -148,49 +115,16 @@ def _build(ctx: Facts, run: Instruction) -> _Build | None:
         return None
     for item in reading.commands:
         invocation = recognise(item.command)
-        ecosystem = _ECOSYSTEM.get(invocation.manager) if invocation is not None else None
-        if invocation is None or ecosystem is None or not _is_build(invocation):
+        ecosystem = ECOSYSTEM.get(invocation.manager) if invocation is not None else None
+        if invocation is None or ecosystem is None or not is_build(invocation):
             if item.reading.kind == INSTALL or (item.command.changes_state and item.command.main_shell):
                 return None  # a fetch already in this RUN (DO401's case), or a cd/export to follow
             continue
         if item.cwd is None or invocation.wrappers or invocation.command.conditional:
             return None
-        project = _project_dir(invocation, item.cwd)
+        project = project_dir(invocation, item.cwd)
         return _Build(ecosystem, invocation, item.cwd, project) if project else None
     return None
-
-
-def _is_build(inv: Invocation) -> bool:
-    sub = inv.subcommand
-    if sub is None:
-        return False
-    if inv.manager == "go":
-        return sub in _GO_BUILDS and not (sub == "install" and any("@" in w.text for w in inv.args))
-    if inv.manager == "mvn":
-        goals = [sub] + [w.value or "?" for w in inv.args]
-        return not all(g in _MAVEN_GOALS or g == "clean" for g in goals)
-    if inv.manager == "gradle":
-        tasks = [sub] + [w.value or "?" for w in inv.args]
-        return not all(t in _GRADLE_TASKS or t in ("clean", "help", "tasks") for t in tasks)
-    if inv.manager == "cargo":
-        return sub in _CARGO_BUILDS or (sub == "install" and inv.has("--path"))
-    return False
-
-
-def _project_dir(inv: Invocation, cwd: str) -> str | None:
-    if inv.manager == "go":
-        return None if inv.has("-C", "-modfile") else cwd
-    if inv.manager == "mvn" and inv.has("-f", "--file"):
-        pom = inv.value("-f", "--file")
-        return directory_of(pom, cwd, is_file=bool(pom and pom.endswith(".xml")))
-    if inv.manager == "gradle":
-        if inv.has("-b", "--build-file", "-c", "--settings-file"):
-            return None  # a build file elsewhere: the project layout is not the default one
-        if inv.has("-p", "--project-dir"):
-            return directory_of(inv.value("-p", "--project-dir"), cwd)
-    if inv.manager == "cargo" and inv.has("--manifest-path"):
-        return directory_of(inv.value("--manifest-path"), cwd, is_file=True)
-    return cwd
 
 
 def _already_fetched(ctx: Facts, run: Instruction, ecosystem: str) -> bool:
@@ -338,7 +272,7 @@ def _go_files(
     files = list(manifests.files)
     gomods = [f for f in manifests.files if posixpath.basename(f) == "go.mod"]
     if manifests.workspaces:
-        crossed = _workspace_requires(context, gomods)
+        crossed = workspace_requires(context, gomods)
         if crossed:
             return [], (
                 f"no pre-fetch: {crossed[0]} requires {crossed[1]}, a module of go.work, and `go mod "
@@ -421,14 +355,14 @@ def _edits(
         if destination is None:
             return None
         lines += copy_lines(items[0].instruction, [([p.source for p in items], destination)], newline)
-    command = _command(build)
+    command = fetch_command(build.ecosystem, build.invocation)
     lines += run_prefix(ctx.text, run) + command + newline
     copied = ", ".join(p.source for p in moved)
     message = (
         f"`{shown_of(build.invocation)}` downloads its dependencies after the source copy: "
         + (f"copy {copied} first and " if copied else "")
         + f"run `{command.strip()}` before it, so a source edit keeps them cached; unsafe: "
-        + _CAVEAT[build.ecosystem]
+        + CAVEAT[build.ecosystem]
     )
     return Prefetch(run, first, message, [Edit.insert(block_start(first), lines)])
 
@@ -441,44 +375,3 @@ def _destination(directory: str, workdir: str | None) -> str | None:
     if directory.startswith(BASE):
         return None
     return directory.rstrip("/") + "/"
-
-
-def _command(build: _Build) -> str:
-    """The pre-fetch command in the build's own style: its env prefix and program as written,
-    the options that select the project, settings, profiles and output, then the fetch goal."""
-    inv = build.invocation
-    script = inv.command.script
-    text = script.text if script is not None else ""
-    head = text[inv.command.span[0] : inv.program[-1].span[1]]
-    if build.ecosystem == "go":
-        return f"{head} mod download"
-    keep = _MAVEN_KEEP if build.ecosystem == "maven" else _GRADLE_KEEP
-    words: list[str] = []
-    seen: set[int] = set()
-    for option in inv.options:
-        if option.name not in keep:
-            continue
-        for word in option.words:
-            if id(word) not in seen:
-                seen.add(id(word))
-                words.append(word.text)
-    goal = "dependency:go-offline" if build.ecosystem == "maven" else "dependencies"
-    return " ".join([head, *words, goal])
-
-
-def _workspace_requires(context: BuildContext, gomods: list[str]) -> tuple[str, str] | None:
-    """(go.mod, module) where a workspace module requires another one: ``go mod download`` then
-    looks the required version up in the module proxy although the build never does."""
-    from ...analysis.eco_compiled import _go_directives
-
-    paths = {}
-    for gomod in gomods:
-        found = _go_directives(context.read_text(gomod) or "", "module")
-        if found and found[0].split():
-            paths[found[0].split()[0]] = gomod
-    for gomod in gomods:
-        for body in _go_directives(context.read_text(gomod) or "", "require"):
-            words = body.split()
-            if words and words[0] in paths and paths[words[0]] != gomod:
-                return gomod, words[0]
-    return None
