@@ -246,3 +246,22 @@ source_copy_before_install.needles = _INSTALLERS
 def source_copy_before_run(probe: Probe) -> bool:
     """DO402: a COPY of one source, then a RUN in its stage it might move below."""
     return _copies_then_runs(probe)
+
+
+_BUILDERS = ("go", "mvn", "gradle", "cargo")  # mvn covers mvnw, gradle covers gradlew
+
+
+@trigger
+def copy_before_build(probe: Probe) -> bool:
+    """DO403: a COPY/ADD, then a RUN in its stage that names go, mvn, gradle or cargo."""
+    for stage in probe.tree.stages:
+        copied = False
+        for item in stage.instructions:
+            if item.name in ("COPY", "ADD"):
+                copied = True
+            elif copied and item.name == "RUN" and probe.mentions(item, _BUILDERS):
+                return True
+    return False
+
+
+copy_before_build.needles = _BUILDERS

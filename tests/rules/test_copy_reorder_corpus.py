@@ -128,4 +128,5 @@ def test_corpus_counts(capsys):
         print("\n".join(lines))
     assert rewritten["safe"] == REWRITTEN_SAFE
     assert rewritten["unsafe"] == REWRITTEN_UNSAFE_ONLY
-    assert any(reason.startswith("cargo needs the crate sources") for reason in declined)
+    # A cargo build after the source copy is left alone here: DO403 reports it, with the stub-crate shape.
+    assert any("(`cargo build" in line for line in lines)

@@ -38,7 +38,7 @@ The build context is read to decide which files those are: only manifests that e
   autoloader is dumped after the source copy, e.g. ``&& composer dump-autoload`` in the same RUN);
 - dotnet — ``dotnet restore [project]``: the project and solution files it reaches,
   Directory.*.props, NuGet.config, global.json;
-- cargo — reported only (see below).
+- cargo — left to DO403, which reports it (see below).
 
 Manifests in subdirectories get one ``COPY`` per directory
 (``COPY backend/requirements.txt backend/``). The new ``COPY`` keeps the flags of the source copy
@@ -60,9 +60,8 @@ source (``file:`` dependencies, ``-e .`` in a requirements file, path repositori
 what the install writes (``node_modules``, ``.venv``, ``vendor``, ``obj``, ``.gradle``), a command
 before the install that may read the source, and a variable such as ``BUNDLE_GEMFILE`` that points
 the installer elsewhere. Cargo cannot build dependencies from manifests alone (a crate needs
-``src/main.rs`` or ``src/lib.rs``): for ``cargo build``/``fetch`` after a source copy the rule
-only explains that a dependency-only build (a stub crate, or ``cargo chef``) or a cache mount
-is the way to cache dependencies.
+``src/main.rs`` or ``src/lib.rs``): a ``cargo build``/``fetch`` after a source copy is left to
+DO403, which explains the dependency-only build (a stub crate, or ``cargo chef``).
 
 ## Why
 Docker reuses a cached layer only while everything before it is unchanged, and ``COPY . .``
@@ -122,7 +121,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ...analysis.context import BuildContext, normalize_source
+from ...analysis.context import BuildContext
 from ...shell import recognise
 from ...shell.effects import settings_places
 from ...syntax import Instruction
@@ -221,11 +220,8 @@ def _no_install(tree, copy: FullCopy, run: RunReading, context: BuildContext | N
     first = next((c for c in run.commands if c.reading.kind == SOURCE), None)
     if first is not None and first.reading.notable:
         return f"{first.reading.reason}; nothing to install before the copy"
-    if context is not None and any(c.reading.cargo for c in run.commands):
-        from ._manifests import to_context
-
-        folder = to_context(copy, run.commands[0].cwd or "") or copy.source
-        return _CARGO if context.is_sent(normalize_source(f"{folder}/Cargo.toml")) else None
+    if any(c.reading.cargo for c in run.commands):
+        return None  # DO403 reports cargo builds, with the dependency-only shape
     stage = stage_of(tree, run.instruction)
     for later in stage[stage.index(run.instruction) + 1 :]:
         if later.name != "RUN":
@@ -241,12 +237,6 @@ def _no_install(tree, copy: FullCopy, run: RunReading, context: BuildContext | N
                 f"`{install.reading.install.shown}` and may use the copied files ({first.reading.reason})"  # type: ignore[union-attr]
             )
     return None
-
-
-_CARGO = (
-    "cargo needs the crate sources even to build only the dependencies, so the copy is not reordered: "
-    "build them with a stub src/main.rs (or cargo-chef) before copying the source, or use a cache mount"
-)
 
 
 def _plan_one(

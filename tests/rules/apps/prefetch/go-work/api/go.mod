@@ -1,0 +1,4 @@
+module example.com/api
+
+go 1.19
+
