@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .. import __version__
+from ..core.files import FileChange
 from ..core.findings import Applicability, Finding
 
 TOOL_NAME = "dockopt"
@@ -36,10 +37,11 @@ class FileResult:
     output: str  # after the fixes that this run applies
     findings: list[Finding]  # on ``text``
     written: bool = False
+    files: list[FileChange] = field(default_factory=list)  # second files changed (its .dockerignore)
 
     @property
     def changed(self) -> bool:
-        return self.output != self.text
+        return self.output != self.text or bool(self.files)
 
     @cached_property
     def lines(self) -> LineIndex:
