@@ -202,7 +202,8 @@ class ContextView:
                 options = dict(part.partition("=")[::2] for part in mount.split(","))
                 if options.get("type", "bind") != "bind" or "from" in options:
                     continue
-                source = posixpath.normpath("/" + (options.get("source") or options.get("src") or "/"))[1:]
+                raw = options.get("source") or options.get("src") or "."
+                source = posixpath.normpath("/" + raw.strip("\"'")).lstrip("/")
                 if not source or source == path or path.startswith(source + "/") or source.startswith(path + "/"):
                     return item
         return None

@@ -220,19 +220,21 @@ class DockerignoreJunk(Rule):
         first = next(s for s in ships if s.path == approved[0])
         lines = view.patterns_for(approved, junk.group)
         shown = display(approved[0], junk.is_dir)
+        verb = "is"
         if len(approved) > 1:
-            shown = f"{len(approved)} {junk.what} ({shown}, …)"
+            shown, verb = f"{len(approved)} {junk.what} ({shown}, …)", "are"
         else:
             shown = f"{shown} ({junk.what})"
         where = f"{first.copy.keyword} at line {first.copy.instruction.line}"
         if not lines:
-            message = f"{shown} is copied by the {where}; an exception in {view.where()} keeps it, so no entry is added"
+            message = f"{shown} {verb} copied by the {where}; an exception in {view.where()} keeps it, so no entry is added"
             return view.finding(self, first, message, [], Applicability.DISPLAY_ONLY)
-        message = f"{shown} is copied by the {where} but the build does not read it: add {', '.join(lines)} to {view.where()}"
-        applicability = choose(verdict, Applicability.SAFE)
+        add = f"add {', '.join(lines)} to {view.where()}"
         if verdict.doubt:
-            message += f" ({verdict.doubt[0]})"
-        return view.finding(self, first, message, lines, applicability)
+            message = f"{shown} {verb} copied by the {where}: {add}, unless the build needs it ({verdict.doubt[0]})"
+        else:
+            message = f"{shown} {verb} copied by the {where} and nothing in the build reads it: {add}"
+        return view.finding(self, first, message, lines, choose(verdict, Applicability.SAFE))
 
     def _knowledge(self, view: ContextView, junk: Junk, ship: Shipment) -> Verdict:
         """What the tools are known to read, beyond the file-effects model."""
