@@ -75,6 +75,18 @@ class Report:
         return [result for result in self.files if result.changed]
 
 
+@dataclass(frozen=True)
+class FileAppend:
+    """Text a fix appends to a file beside the Dockerfile (``created``: the file does not exist yet)."""
+
+    path: str  # relative to the report root, POSIX
+    created: bool
+    offset: int  # characters before the insertion point (the file's length)
+    line: int  # 1-based position of the insertion point
+    column: int
+    text: str
+
+
 class LineIndex:
     """Offsets ↔ 1-based (line, column), counted as ``Facts.position`` counts: code points, lines
     ending at "\\n", a BOM not counted on line 1."""
@@ -137,6 +149,27 @@ class Item:
         start = self.file.lines.offset(span.start_line, span.start_column)
         end = self.file.lines.offset(span.end_line, span.end_column)
         return start, max(start, end)
+
+    def file_appends(self, root: Path) -> list[FileAppend]:
+        """The fix's edits of other files (its .dockerignore), each as text appended at an offset."""
+        fix = self.finding.fix
+        if fix is None or not fix.file_edits:
+            return []
+        from ..core.files import compose, read_original
+
+        out = []
+        for edit in fix.file_edits:
+            path = Path(edit.path)
+            before = read_original(path)
+            after = compose(before, [edit])
+            text = before or ""
+            if not after.startswith(text) or after == text:
+                continue
+            relative = Path(os.path.relpath(path.absolute(), root.absolute())).as_posix()
+            line = text.count("\n") + 1
+            column = len(text) - (text.rfind("\n") + 1) + 1
+            out.append(FileAppend(relative, before is None, len(text), line, column, after[len(text) :]))
+        return out
 
     @property
     def matched_text(self) -> str:
