@@ -168,6 +168,7 @@ def fix_text(
     rules: list[Rule] | None = None,
     runtime: RuntimeFacts | None = None,
     verified: bool = False,
+    files: dict[Path, str] | None = None,
 ) -> Outcome:
     """Fix ``text`` to a fixpoint. Raises ParseError when the input itself is not a valid Dockerfile.
 
@@ -183,9 +184,16 @@ def fix_text(
     changes an instruction it does not touch is *withheld*: not applied, and reported in
     ``remaining`` without a fix, its message saying why. The others are applied (one that fails
     only together with another waits a round and is tried again on the new text).
+
+    Fixes may also edit files beside the Dockerfile (``Fix.file_edits``, its .dockerignore): the
+    rules see them applied from the next round on, and ``Outcome.files`` holds each changed file's
+    old and new text; nothing is written here. ``files`` gives such files' text as an earlier run
+    left them, when it was not written (a second run on an output, for idempotence).
     """
     source = LazyRules(settings) if rules is None else FixedRules(rules)
     session = Session(path, context_dir, runtime=runtime)
+    if files:  # second files as a previous run left them (not written yet): the starting point
+        session.set_files(dict(files))
     tree = parse(text)
     tree.check()
     outcome = Outcome(input=text, output=text)
@@ -260,7 +268,8 @@ class _FileEdits:
         for edit in new:
             path = Path(edit.path)
             if path not in self.originals:
-                self.originals[path] = read_original(path)
+                start = self.session.files.get(path)
+                self.originals[path] = start if start is not None else read_original(path)
         self.edits += new
         self.session.set_files({change.path: change.after for change in self.changes()})
 
