@@ -102,7 +102,7 @@ def _display_path(path: Path) -> str:
 
 
 def _also(outcome) -> str:
-    """" and its .dockerignore" for the second files a run changes (none: "")."""
+    """ " and its .dockerignore" for the second files a run changes (none: "")."""
     if not outcome.files:
         return ""
     return " and " + ", ".join(_display_path(change.path) for change in outcome.files)
@@ -456,7 +456,10 @@ def _run_stdin(run: _Run, settings_for, explicit_context: Path | None) -> int:
         _say(stderr, f"{name}: {hint}\n")
     for change in outcome.files:  # stdin: only the buffer comes back, the other file is not written
         verb = "create" if change.created else "change"
-        _say(stderr, f"{name}: would also {verb} {_display_path(change.path)} (run dockopt on the file to write it)\n")
+        _say(
+            stderr,
+            f"{name}: would also {verb} {_display_path(change.path)} (run dockopt on the file to write it)\n",
+        )
     if options.check:
         if outcome.any_change:
             _say(stderr, f"would fix {name}{_also(outcome)} ({_fix_summary(outcome.applied)})\n")

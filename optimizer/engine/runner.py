@@ -242,9 +242,7 @@ def fix_text(
         outcome.applied = []
         outcome.remaining = []
         return outcome
-    remaining = [
-        _declined(f, withheld.get(state[0], {})) for state, found in clean.values() for f in found
-    ]
+    remaining = [_declined(f, withheld.get(state[0], {})) for state, found in clean.values() for f in found]
     outcome.files = file_edits.changes()
     outcome.remaining = sorted(remaining, key=lambda f: (f.line, f.column, f.code, f.message))
     release(facts.tree)  # the caller never sees this tree: its analyses may serve the next file

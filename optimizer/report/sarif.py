@@ -77,7 +77,9 @@ def _result(item: Item, index: int, root: Path) -> dict:
             {"deletedRegion": _region(span), "insertedContent": {"text": text}}
             for span, text in item.edit_spans()
         ]
-        changes = [{"artifactLocation": _artifact(item), "replacements": replacements}] if replacements else []
+        changes = (
+            [{"artifactLocation": _artifact(item), "replacements": replacements}] if replacements else []
+        )
         for append in item.file_appends(root):  # another file (the .dockerignore): text at its end
             changes.append(
                 {

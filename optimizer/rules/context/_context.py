@@ -41,6 +41,9 @@ from ...shell.managers import invocations
 from ...syntax import Instruction
 
 _GLOB_CHARS = re.compile(r"([*?\[\]\\])")
+# Instructions whose text can name a file the image uses (a RUN reads it, a CMD runs it, an ENV
+# points at it).
+_READING_KEYWORDS = frozenset({"RUN", "CMD", "ENTRYPOINT", "ENV", "WORKDIR", "VOLUME", "HEALTHCHECK"})
 
 
 @dataclass(frozen=True)
@@ -204,7 +207,12 @@ class ContextView:
                     continue
                 raw = options.get("source") or options.get("src") or "."
                 source = posixpath.normpath("/" + raw.strip("\"'")).lstrip("/")
-                if not source or source == path or path.startswith(source + "/") or source.startswith(path + "/"):
+                if (
+                    not source
+                    or source == path
+                    or path.startswith(source + "/")
+                    or source.startswith(path + "/")
+                ):
                     return item
         return None
 
@@ -219,12 +227,13 @@ class ContextView:
         """A later instruction whose text names ``word`` (a file or directory name)."""
         pattern = re.compile(r"(?<![\w.-])" + re.escape(word) + r"(?![\w-])")
         for item in self.later(ship):
-            if item.name in ("RUN", "CMD", "ENTRYPOINT", "ENV", "WORKDIR", "VOLUME", "HEALTHCHECK"):
-                if pattern.search(item.text):
-                    return item
+            if item.name in _READING_KEYWORDS and pattern.search(item.text):
+                return item
         return None
 
-    def tool_run(self, ship: Shipment, families: Iterable[str] = (), commands: Iterable[str] = ()) -> Instruction | None:
+    def tool_run(
+        self, ship: Shipment, families: Iterable[str] = (), commands: Iterable[str] = ()
+    ) -> Instruction | None:
         """A later RUN that invokes a package manager of ``families`` or one of ``commands``."""
         families, commands = set(families), set(commands)
         for item in self.later_runs(ship):
@@ -243,7 +252,9 @@ class ContextView:
         stage = ship.copy.instruction.stage or 0
         lineage = set(self.ctx.lineage(stage))
         for item in self.ctx.runs():
-            if item.stage is None or (item.stage not in lineage and stage not in self.ctx.lineage(item.stage)):
+            if item.stage is None or (
+                item.stage not in lineage and stage not in self.ctx.lineage(item.stage)
+            ):
                 continue
             script = self.ctx.script(item)
             if script is None:

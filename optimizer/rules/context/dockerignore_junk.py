@@ -119,7 +119,9 @@ def find_junk(view: ContextView) -> list[Junk]:
         name = posixpath.basename(path)
         parent = posixpath.dirname(path)
         if name in _VCS and (is_dir or name == ".git"):
-            found.append(Junk(f"the {_VCS[name]} repository", [path], is_dir, kind="vcs", extra={"tool": _VCS[name]}))
+            found.append(
+                Junk(f"the {_VCS[name]} repository", [path], is_dir, kind="vcs", extra={"tool": _VCS[name]})
+            )
             claim(path)
         elif is_dir and name == "node_modules":
             found.append(Junk("installed node packages", [path], True, kind="node"))
@@ -166,9 +168,9 @@ def find_junk(view: ContextView) -> list[Junk]:
     for name, paths in groups.items():
         what, is_dir = labels[name]
         found.append(Junk(what, paths, is_dir, group=_group(name, paths)))
-    for path, what in ((view.dockerfile_entry(), "the Dockerfile"), (view.ignore_entry(), "the ignore file")):
-        if path is not None and path in entries:
-            found.append(Junk(what, [path], False, kind="builder-file"))
+    for own, label in ((view.dockerfile_entry(), "the Dockerfile"), (view.ignore_entry(), "the ignore file")):
+        if own is not None and own in entries:
+            found.append(Junk(label, [own], False, kind="builder-file"))
     return found
 
 
@@ -176,22 +178,22 @@ def find_junk(view: ContextView) -> list[Junk]:
 class DockerignoreJunk(Rule):
     code = "DO602"
     name = "dockerignore-junk"
-    summary = "Add .dockerignore entries for VCS folders, caches, logs, editor files and outputs the build remakes"
+    summary = (
+        "Add .dockerignore entries for VCS folders, caches, logs, editor files and outputs the build remakes"
+    )
     safety = Applicability.SAFE
     safety_note = "unsafe when a later RUN may read the paths (the reason is given)"
     phase = Phase.CONTEXT
     trigger = has_instruction("COPY", "ADD")
-    removes = (
-        "**/.git",
-        "**/node_modules",
-        "**/__pycache__",
-        "**/*.pyc",
-        "**/*.log",
-        "**/.venv",
-        "**/.DS_Store",
-        "**/Dockerfile",
-        "**/.dockerignore",
-    )
+    removes = tuple(
+        "/**/" + name
+        for name in (
+            ".git", ".hg", ".svn", ".bzr", "node_modules", "__pycache__", "*.pyc", "*.pyo", ".tox", ".nox",
+            ".pytest_cache", ".mypy_cache", ".ruff_cache", ".venv", "venv", "dist", "build", "target",
+            "*.log", "npm-debug.log*", ".idea", ".vscode", ".DS_Store", "Thumbs.db", "*.swp", "*.swo",
+            "Dockerfile", ".dockerignore", "*.dockerignore",
+        )
+    )  # fmt: skip
 
     def check(self, ctx: Facts) -> Iterator[Finding]:
         view = ContextView.of(ctx)
@@ -231,7 +233,9 @@ class DockerignoreJunk(Rule):
             return view.finding(self, first, message, [], Applicability.DISPLAY_ONLY)
         add = f"add {', '.join(lines)} to {view.where()}"
         if verdict.doubt:
-            message = f"{shown} {verb} copied by the {where}: {add}, unless the build needs it ({verdict.doubt[0]})"
+            message = (
+                f"{shown} {verb} copied by the {where}: {add}, unless the build needs it ({verdict.doubt[0]})"
+            )
         else:
             message = f"{shown} {verb} copied by the {where} and nothing in the build reads it: {add}"
         return view.finding(self, first, message, lines, choose(verdict, Applicability.SAFE))
@@ -277,7 +281,9 @@ class DockerignoreJunk(Rule):
             if builder is None:
                 verdict.used = "no RUN after the COPY builds it again: the image may need it"
             else:
-                verdict.doubt.append(f"the RUN at line {builder.line} builds it again and may reuse the copied one")
+                verdict.doubt.append(
+                    f"the RUN at line {builder.line} builds it again and may reuse the copied one"
+                )
         else:
             if "*" not in name:
                 mention = view.mentions(ship, name)

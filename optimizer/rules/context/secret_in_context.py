@@ -90,7 +90,11 @@ def _credentials(text: str, name: str) -> bool:
         keys = ("_authtoken", "_auth", "_password", "password")
         for line in lines:
             key, _, value = line.partition("=")
-            if any(key.strip().lower().endswith(k) for k in keys) and value.strip() and not _VARIABLE.match(value):
+            if (
+                any(key.strip().lower().endswith(k) for k in keys)
+                and value.strip()
+                and not _VARIABLE.match(value)
+            ):
                 return True
         return False
     if name in (".pypirc", ".netrc"):
@@ -182,7 +186,14 @@ class SecretInContext(Rule):
     phase = Phase.CONTEXT
     trigger = has_instruction("COPY", "ADD")
     # The secrets leave the image wherever a COPY of the context put them.
-    removes = ("**/.env", "**/.env.*", "**/id_rsa", "**/id_ed25519", "**/*.pem", "**/*.key", "**/.npmrc")
+    removes = tuple(
+        "/**/" + name
+        for name in (
+            ".env", ".env.*", ".envrc", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "*.pem", "*.key",
+            "*.p12", "*.pfx", ".npmrc", ".pypirc", ".netrc", ".git-credentials", ".docker/config.json",
+            ".aws/credentials", ".azure",
+        )
+    )  # fmt: skip
 
     def check(self, ctx: Facts) -> Iterator[Finding]:
         view = ContextView.of(ctx)
