@@ -182,7 +182,7 @@ class DockerignoreJunk(Rule):
         "Add .dockerignore entries for VCS folders, caches, logs, editor files and outputs the build remakes"
     )
     safety = Applicability.SAFE
-    safety_note = "unsafe when a later RUN may read the paths (the reason is given)"
+    safety_note = "safe; unsafe when a later RUN may read the paths (the reason is given)"
     phase = Phase.CONTEXT
     trigger = has_instruction("COPY", "ADD")
     removes = tuple(
