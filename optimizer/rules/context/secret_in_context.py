@@ -73,6 +73,7 @@ _ENV_TEMPLATES = frozenset({"example", "sample", "template", "dist", "defaults",
 _SSH_KEYS = frozenset({"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk"})
 _VARIABLE = re.compile(r"^\s*[\"']?\$\{?[A-Za-z_]")
 _MAX_SCAN = 256 * 1024
+_NOT_SCANNED = frozenset({"node_modules", ".git", ".hg", ".svn", "site-packages", "vendor"})
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,9 @@ def find_secrets(view: ContextView) -> list[Secret]:
         if any(path.startswith(c + "/") for c in covered):
             continue
         name = posixpath.basename(path)
+        if is_dir and name in _NOT_SCANNED:
+            covered.add(path)  # installed packages and VCS internals: not the project's own secrets
+            continue
         parent = posixpath.basename(posixpath.dirname(path))
         if is_dir:
             if name == ".azure":
