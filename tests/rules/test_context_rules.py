@@ -338,3 +338,21 @@ def test_write_together_creates_with_the_umask_mode(tmp_path):
 
 def test_stdin_without_a_context_has_no_context_findings():
     assert fix_text(DOCKERFILE, BOTH).files == []
+
+
+def test_a_later_stage_copying_the_folder_makes_it_unsafe_and_a_named_copy_keeps_it(tmp_path):
+    tree(tmp_path, {"x.log": "x", "main.go": ""})
+    settings = Settings(select=("DO602",))
+    through = "FROM debian:bookworm-slim AS build\nWORKDIR /src\nCOPY . .\nFROM debian:bookworm-slim\nCOPY --from=build /src /app\n"
+    (log,) = [
+        f
+        for f in findings(through, settings, path=tmp_path / "Dockerfile", context_dir=tmp_path)
+        if "log" in f.message
+    ]
+    assert log.applicability is Applicability.UNSAFE and "copies /src from that stage" in log.message
+    named = through.replace("/src /app", "/src/x.log /app/")
+    assert not [
+        f
+        for f in findings(named, settings, path=tmp_path / "Dockerfile", context_dir=tmp_path)
+        if "log" in f.message
+    ]

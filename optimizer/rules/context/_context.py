@@ -189,9 +189,9 @@ class ContextView:
             return verdict
         reader = self.effects.reader(ship.copy.instruction, [ship.image_path])
         if reader is not None:
-            if reader.certain:
+            if reader.certain and not _passes_through(reader.instruction, ship.image_path):
                 verdict.used = reader.describe()
-            else:
+            else:  # a program dockopt cannot see into, or a later stage copying the folder holding it
                 verdict.doubt.append(reader.describe())
         return verdict
 
@@ -334,6 +334,18 @@ class ContextView:
             return self.target.relative_to(root).as_posix()
         except ValueError:
             return self.target.name
+
+
+def _passes_through(instruction: Instruction, path: str) -> bool:
+    """A ``COPY --from`` of a folder that holds ``path`` (not of ``path`` itself): it carries the
+    path along to another stage without needing it; whether that stage uses it is unknown."""
+    target = instruction.sub or instruction
+    if target.name not in ("COPY", "ADD"):
+        return False
+    sources = [posixpath.normpath("/" + word.lstrip("/")) for word in target.value[:-1]]
+    return bool(sources) and all(
+        source != path and path.startswith(source.rstrip("/") + "/") for source in sources
+    )
 
 
 def _excluded_by(patterns: list[str], path: str) -> bool:
