@@ -5,8 +5,8 @@
 
 The layouts live in ``bench/contexts/<name>/`` (Python, Node, Go, Java; each a Dockerfile plus a
 project tree with the usual leftovers and fake secrets). A layout's ``.git`` is stored as
-``dot-git`` (git cannot commit a nested ``.git``) and renamed in a temporary copy, as the fixture
-harness does. For each layout the report lists every DO601/DO602 finding with its safety and the
+``dot-git`` (git cannot commit a nested ``.git``); in the temporary copy it becomes a real
+repository with one commit of the tree. For each layout the report lists every DO601/DO602 finding with its safety and the
 ``.dockerignore`` the safe fixes write (and the unsafe ones add). With ``--verify N`` it runs
 ``dockopt verify`` (safe, then unsafe fixes) against the lab engine: image size, the paths the
 rewrite removes, the rebuild after editing a file the new ``.dockerignore`` leaves out, and the
@@ -32,10 +32,15 @@ SELECT = ("DO601", "DO602")
 
 
 def materialize(layout: Path, into: Path) -> Path:
+    """A copy of the layout; its ``dot-git`` placeholder becomes a real repository holding one commit
+    of the tree (so tools that read ``.git``, like ``go build``'s VCS stamping, see a real one)."""
     target = into / layout.name
     shutil.copytree(layout, target, symlinks=True)
     for found in sorted(target.rglob("dot-git"), key=lambda p: -len(p.parts)):
-        found.rename(found.with_name(".git"))
+        shutil.rmtree(found)
+        git = ["git", "-c", "user.name=dev", "-c", "user.email=dev@example.invalid", "-C", str(found.parent)]
+        for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-q", "-m", "init"]):
+            subprocess.run([*git, *args], check=True, capture_output=True)
     return target
 
 

@@ -153,6 +153,7 @@ class Builder:
     def build(self, text: str, label: str, phase: str, index: int, *, no_cache: bool = False) -> BuildResult:
         tag = self.tag(label, phase, index)
         self.tags.append(tag)
+        extra = {"ignore_text": self.ignores[label]} if label in self.ignores else {}
         return self.docker.build(
             text,
             self.workspace.context,
@@ -161,7 +162,7 @@ class Builder:
             build_args=self.build_args,
             no_cache=no_cache,
             dockerfile_path=self.dockerfile_path,
-            ignore_text=self.ignores.get(label),
+            **extra,
         )
 
 
