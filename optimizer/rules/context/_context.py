@@ -40,6 +40,8 @@ from ...core.findings import Applicability, FileEdit, Finding, Fix
 from ...shell.managers import invocations
 from ...syntax import Instruction
 
+# Tools that may read .git to stamp a version: family -> subcommands (empty: any).
+_VCS_STAMPERS = {"go": ("build", "install", "run", "test", "generate", "vet"), "maven": (), "gradle": ()}
 _GLOB_CHARS = re.compile(r"([*?\[\]\\])")
 # Instructions whose text can name a file the image uses (a RUN reads it, a CMD runs it, an ENV
 # points at it).
@@ -187,6 +189,10 @@ class ContextView:
                 f"where the {ship.copy.keyword} at line {ship.copy.instruction.line} puts it is unknown"
             )
             return verdict
+        if ship.path != ".git" and not ship.path.startswith(".git/") and self.shipped(".git") is not None:
+            stamp = self.stamper(ship)
+            if stamp is not None:  # the stamp records a dirty tree: every removed file changes it
+                verdict.doubt.append(f"{stamp}, and its 'modified' flag changes with every file left out")
         reader = self.effects.reader(ship.copy.instruction, [ship.image_path])
         if reader is not None:
             if reader.certain and not _passes_through(reader.instruction, ship.image_path):
@@ -194,6 +200,22 @@ class ContextView:
             else:  # a program dockopt cannot see into, or a later stage copying the folder holding it
                 verdict.doubt.append(reader.describe())
         return verdict
+
+    def stamper(self, ship: Shipment) -> str | None:
+        """A later RUN that may stamp a version from ``.git`` (go build, Maven, Gradle, a local pip install)."""
+        for item in self.later_runs(ship):
+            script = self.ctx.script(item)
+            if script is None:
+                continue
+            for invocation in invocations(script):
+                subs = _VCS_STAMPERS.get(invocation.family)
+                if subs is not None and (not subs or invocation.subcommand in subs):
+                    return f"`{invocation.command.text.strip()[:30]}` at line {item.line} may stamp its version from .git"
+                if invocation.family == "pip" and invocation.subcommand in ("install", "wheel"):
+                    local = [w.value for w in invocation.args if w.value and w.value.startswith((".", "/"))]
+                    if local or invocation.has("-e", "--editable"):
+                        return f"the local pip install at line {item.line} may read its version from .git"
+        return None
 
     def bind_mount(self, path: str) -> Instruction | None:
         """A RUN that bind-mounts the part of the build context holding ``path``."""

@@ -84,8 +84,6 @@ _OUTPUTS = {
     ),
     "target": (("pom.xml", "Cargo.toml"), (("maven", ()), ("rust", ("build", "install")))),
 }
-# Tools that may read .git to stamp a version: family -> subcommands (empty: any).
-_VCS_STAMPERS = {"go": ("build", "install", "run", "test", "generate", "vet"), "maven": (), "gradle": ()}
 
 
 @dataclass
@@ -249,7 +247,7 @@ class DockerignoreJunk(Rule):
             user = view.tool_run(ship, commands=(tool,))
             if user is not None:
                 verdict.used = f"the RUN at line {user.line} runs {tool}"
-            stamper = self._stamper(view, ship) if tool == "git" else None
+            stamper = view.stamper(ship) if tool == "git" else None
             if stamper is not None:
                 verdict.doubt.append(stamper)
         elif junk.kind == "node":
@@ -290,22 +288,6 @@ class DockerignoreJunk(Rule):
                 if mention is not None:
                     verdict.used = f"the {mention.name} at line {mention.line} names it"
         return verdict
-
-    @staticmethod
-    def _stamper(view: ContextView, ship: Shipment) -> str | None:
-        for item in view.later_runs(ship):
-            script = view.ctx.script(item)
-            if script is None:
-                continue
-            for invocation in invocations(script):
-                subs = _VCS_STAMPERS.get(invocation.family)
-                if subs is not None and (not subs or invocation.subcommand in subs):
-                    return f"`{invocation.command.text.strip()[:30]}` at line {item.line} may stamp its version from .git"
-                if invocation.family == "pip" and invocation.subcommand in ("install", "wheel"):
-                    local = [w.value for w in invocation.args if w.value and w.value.startswith((".", "/"))]
-                    if local or invocation.has("-e", "--editable"):
-                        return f"the local pip install at line {item.line} may read its version from .git"
-        return None
 
     @staticmethod
     def _builder(view: ContextView, ship: Shipment, name: str):
