@@ -88,6 +88,7 @@ def verify_layout(context: Path, runs: int) -> list[str]:
         "| cached steps after that edit (original, rewritten) | median rebuild after that edit |",
         "|---|---|---|---|---|---|---|",
     ]
+    notes: list[str] = []
     for name, report in reports.items():
         if report.problem is not None:
             lines.append(f"| {name} | error: {report.problem.message} | | | | | |")
@@ -116,6 +117,13 @@ def verify_layout(context: Path, runs: int) -> list[str]:
             f"| {name} | {report.status} | {human_size(a.image_size)} → {human_size(b.image_size)} "
             f"| {removed} | {report.ignored_file or '-'} | {hits(hits_a)}, {hits(hits_b)} | {times} |"
         )
+        if report.comparison is not None and report.comparison.unexplained:
+            shown = sorted(getattr(d, "path", str(d)) for d in report.comparison.unexplained)
+            notes.append(
+                f"{name}: differences no rule declares, e.g. " + ", ".join(f"`{p}`" for p in shown[:6])
+            )
+    if notes:
+        lines += [""] + [f"- {note}" for note in notes]
     # Behaviour: run the original and the unsafe rewrite (the larger change) and compare outputs.
     unsafe = reports["unsafe"]
     if unsafe.problem is None and unsafe.changed and unsafe.ignore_text is not None:
