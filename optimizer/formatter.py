@@ -94,6 +94,31 @@ def _hint(outcome) -> str | None:
     return None
 
 
+def _display_path(path: Path) -> str:
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _also(outcome) -> str:
+    """ " and its .dockerignore" for the second files a run changes (none: "")."""
+    if not outcome.files:
+        return ""
+    return " and " + ", ".join(_display_path(change.path) for change in outcome.files)
+
+
+def _file_diff(change) -> str:
+    """The diff of a second file; a new file is shown against /dev/null (``patch -p1`` creates it)."""
+    from .report.diff import unified_diff
+
+    name = _display_path(change.path).lstrip("/")
+    diff = unified_diff(change.before or "", change.after, name)
+    if change.before is None:
+        diff = diff.replace(f"--- a/{name}\n", "--- /dev/null\n", 1)
+    return diff
+
+
 def _process(text: str, name: str, settings, context_dir: Path | None, path: Path | None):
     """(outcome, error line) for one input; exactly one of them is None."""
     outcome, _, error = _process_input(text, name, settings, context_dir, path, report=False)
@@ -356,9 +381,15 @@ def _run_file(path: Path, run: _Run, settings_for, explicit_context) -> bool | N
     if hint:  # also when nothing else changes: the unsafe fixes are what the user is missing
         _say(stderr, f"{name}: {hint}\n")
     written = False
-    if outcome.changed and options.write:
+    if outcome.any_change and options.write:
         try:
-            write_atomic(path, outcome.output)
+            if outcome.files:  # the Dockerfile and its .dockerignore together (io.write_together)
+                from .io import write_together
+
+                pending = [(path, outcome.output)] if outcome.changed else []
+                write_together(pending + [(change.path, change.after) for change in outcome.files])
+            else:
+                write_atomic(path, outcome.output)
         except OSError as exc:
             run.error(f"{name}: cannot write: {exc.strerror or exc}")
             return None
@@ -366,17 +397,19 @@ def _run_file(path: Path, run: _Run, settings_for, explicit_context) -> bool | N
     if run.report is not None:
         from .report.model import FileResult
 
-        run.report.files.append(FileResult(name, path, text, outcome.output, found, written))
-    if not outcome.changed:
+        run.report.files.append(FileResult(name, path, text, outcome.output, found, written, outcome.files))
+    if not outcome.any_change:
         return False
+    also = _also(outcome)
     if options.write:
-        _say(terminal, f"fixed {name} ({_fix_summary(outcome.applied)})\n")
+        _say(terminal, f"fixed {name}{also} ({_fix_summary(outcome.applied)})\n")
     elif options.check:
-        _say(terminal, f"would fix {name} ({_fix_summary(outcome.applied)})\n")
+        _say(terminal, f"would fix {name}{also} ({_fix_summary(outcome.applied)})\n")
     elif run.show_diff:
         from .report.diff import colorize, unified_diff
 
         diff = unified_diff(outcome.input, outcome.output, name.lstrip("/"))
+        diff += "".join(_file_diff(change) for change in outcome.files)
         _say(terminal, colorize(diff) if run.use_color else diff, content=True)
     if options.show_fixes:
         _show_fixes(terminal, name, outcome.applied)
@@ -415,16 +448,22 @@ def _run_stdin(run: _Run, settings_for, explicit_context: Path | None) -> int:
     if run.report is not None:
         from .report.model import FileResult
 
-        run.report.files.append(FileResult(name, path, text, outcome.output, found))
+        run.report.files.append(FileResult(name, path, text, outcome.output, found, files=outcome.files))
     if options.show_fixes:
         _show_fixes(stderr, name, outcome.applied)
     hint = _hint(outcome)
     if hint:
         _say(stderr, f"{name}: {hint}\n")
+    for change in outcome.files:  # stdin: only the buffer comes back, the other file is not written
+        verb = "create" if change.created else "change"
+        _say(
+            stderr,
+            f"{name}: would also {verb} {_display_path(change.path)} (run dockopt on the file to write it)\n",
+        )
     if options.check:
-        if outcome.changed:
-            _say(stderr, f"would fix {name} ({_fix_summary(outcome.applied)})\n")
-        return 1 if outcome.changed else 0
+        if outcome.any_change:
+            _say(stderr, f"would fix {name}{_also(outcome)} ({_fix_summary(outcome.applied)})\n")
+        return 1 if outcome.any_change else 0
     if text_out is not None:
         _say(text_out, outcome.output, content=True)
     return 0

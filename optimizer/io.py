@@ -141,3 +141,50 @@ def write_atomic(path: Path, text: str) -> WriteResult:
             pass
         raise
     return WriteResult(path, len(data))
+
+
+def write_together(files: list[tuple[Path, str]]) -> list[WriteResult]:
+    """Write several files (the Dockerfile and its .dockerignore) as one step, as far as a file
+    system allows: every new text goes to a temp file beside its target first (fsync, mode and
+    owner of the existing file; a new file gets the umask's mode), and only when all are staged
+    are they renamed into place. A failure while staging leaves every file untouched.
+    """
+    import tempfile
+
+    staged: list[tuple[str, Path, int]] = []
+    try:
+        for path, text in files:
+            target = path.resolve() if path.exists() else path.absolute()
+            data = text.encode("utf-8", errors="surrogateescape")
+            try:
+                info: os.stat_result | None = target.stat()
+            except FileNotFoundError:
+                info = None
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".dockopt.tmp", dir=target.parent)
+            staged.append((tmp, target, len(data)))
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if info is not None:
+                os.chmod(tmp, stat.S_IMODE(info.st_mode))
+                try:
+                    os.chown(tmp, info.st_uid, info.st_gid)
+                except OSError:
+                    pass
+            else:
+                umask = os.umask(0)
+                os.umask(umask)
+                os.chmod(tmp, 0o666 & ~umask)
+    except BaseException:
+        for tmp, _, _ in staged:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+        raise
+    results = []
+    for (tmp, target, size), (path, _) in zip(staged, files, strict=True):
+        os.replace(tmp, target)
+        results.append(WriteResult(path, size))
+    return results

@@ -137,9 +137,11 @@ def test_outputs_reparse_and_are_idempotent(path, unsafe):
     if outcome.changed:
         assert parse(outcome.output).errors == []
         assert buildkit_error(outcome.output) is None
-    again = fix_text(outcome.output, settings, path=path, context_dir=context)
+    written = {change.path: change.after for change in outcome.files}  # its .dockerignore, as written
+    again = fix_text(outcome.output, settings, path=path, context_dir=context, files=written)
     assert again.output == outcome.output, "a second run changed the output"
     assert again.applied == []
+    assert again.files == [], "a second run changed the .dockerignore again"
 
 
 def test_cli_echoes_every_corpus_file_with_rules_off():

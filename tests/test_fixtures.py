@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from fixture_cases import Case, cases
 from snapshot_ext import FixtureDiffExtension
@@ -24,13 +26,22 @@ def _settings(case: Case) -> Settings:
 
 def render(case: Case) -> str:
     """What a reviewer needs: the findings with their safety, then the diff the fix makes."""
-    text = (case.folder / "Dockerfile").read_bytes().decode("utf-8")
+    with case.materialize() as folder:
+        return _render(case, folder)
+
+
+def _render(case: Case, folder: Path) -> str:
+    text = (folder / "Dockerfile").read_bytes().decode("utf-8")
     settings = _settings(case)
-    context = case.folder / case.options.get("context", ".")
-    outcome = fix_text(text, settings, path=case.folder / "Dockerfile", context_dir=context)
+    context = folder / case.options.get("context", ".")
+    outcome = fix_text(text, settings, path=folder / "Dockerfile", context_dir=context)
     assert outcome.error is None, outcome.error
     before = findings(
-        text, settings, context_dir=context, rules=[r() for r in all_rules() if settings.enabled(r)]
+        text,
+        settings,
+        path=folder / "Dockerfile",
+        context_dir=context,
+        rules=[r() for r in all_rules() if settings.enabled(r)],
     )
     lines = [
         f"# {case.id}"
@@ -44,6 +55,12 @@ def render(case: Case) -> str:
     if not before:
         lines.append("# no findings")
     diff = unified_diff(outcome.input, outcome.output, "Dockerfile")
+    for change in outcome.files:  # a second file (the .dockerignore), named from the case folder
+        name = change.path.relative_to(folder).as_posix()
+        second = unified_diff(change.before or "", change.after, name)
+        if change.before is None:
+            second = second.replace(f"--- a/{name}\n", "--- /dev/null\n", 1)
+        diff += second
     return "\n".join(lines) + "\n" + (diff or "# no change\n")
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,10 +61,13 @@ class BuildContext:
         *,
         ignore: IgnoreMatcher | None = None,
         max_entries: int = DEFAULT_MAX_ENTRIES,
+        overlay: Mapping[Path, str] | None = None,
     ) -> None:
         self.root = Path(root)
         self.dockerfile = Path(dockerfile) if dockerfile is not None else None
-        self.ignore = ignore if ignore is not None else load_ignore(self.root, self.dockerfile)
+        self.ignore = (
+            ignore if ignore is not None else load_ignore(self.root, self.dockerfile, overlay=overlay)
+        )
         self.max_entries = max_entries
         self._entries: dict[str, bool] | None = None  # sent path -> is_dir
         self._ordered: list[str] | None = None  # entries in walk order (parents before children)

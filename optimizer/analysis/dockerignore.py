@@ -36,12 +36,20 @@ the way Python does. No real ``.dockerignore`` uses them. A pattern whose regexp
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .gomatch import BadPattern, clean, validate
 
-__all__ = ["IgnoreFileError", "IgnoreMatcher", "IgnorePattern", "load_ignore", "read_patterns"]
+__all__ = [
+    "IgnoreFileError",
+    "IgnoreMatcher",
+    "IgnorePattern",
+    "ignore_candidates",
+    "load_ignore",
+    "read_patterns",
+]
 
 # Go's unicode.IsSpace (Python's str.strip() would also strip \x1c-\x1f).
 _GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
@@ -275,18 +283,33 @@ def _normalize(path: str) -> str:
     return path[1:] or "."
 
 
-def load_ignore(context_dir: str | Path, dockerfile_path: str | Path | None = None) -> IgnoreMatcher:
+def ignore_candidates(context_dir: str | Path, dockerfile_path: str | Path | None = None) -> list[Path]:
+    """The ignore files BuildKit looks for, in order: ``<Dockerfile>.dockerignore``, ``<context>/.dockerignore``."""
+    context = Path(context_dir)
+    dockerfile = Path(dockerfile_path) if dockerfile_path is not None else context / "Dockerfile"
+    return [dockerfile.with_name(dockerfile.name + ".dockerignore"), context / ".dockerignore"]
+
+
+def load_ignore(
+    context_dir: str | Path,
+    dockerfile_path: str | Path | None = None,
+    *,
+    overlay: Mapping[Path, str] | None = None,
+) -> IgnoreMatcher:
     """The ignore file BuildKit would use for this context and Dockerfile, compiled.
 
     ``<dockerfile_path>.dockerignore`` wins when it exists; otherwise ``<context_dir>/.dockerignore``;
     otherwise nothing is excluded. A relative ``dockerfile_path`` is taken from the current
     directory, as ``docker build -f`` does. Raises :class:`IgnoreFileError` for files Docker rejects.
+    ``overlay``: the text of ignore files as a run has edited them so far (not yet written).
     """
     context = Path(context_dir)
     dockerfile = Path(dockerfile_path) if dockerfile_path is not None else context / "Dockerfile"
-    candidates = [dockerfile.with_name(dockerfile.name + ".dockerignore"), context / ".dockerignore"]
     matcher = IgnoreMatcher()
-    for candidate in candidates:
+    for candidate in ignore_candidates(context, dockerfile):
+        if overlay and candidate in overlay:
+            matcher = IgnoreMatcher.from_text(overlay[candidate], source=candidate)
+            break
         if candidate.is_file():
             text = candidate.read_bytes().decode("utf-8", errors="replace")
             matcher = IgnoreMatcher.from_text(text, source=candidate)

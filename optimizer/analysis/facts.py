@@ -44,23 +44,36 @@ class Session:
     # What a build of the original image showed (``--verify``: linked libraries, users, OS
     # release…); None when no image was built. Rules that plan from it also plan without it.
     runtime: RuntimeFacts | None = None
+    # Second files (the .dockerignore) as the fixes applied so far leave them: path -> text. The
+    # build context is read through this overlay, so a rule sees its own earlier edits.
+    files: dict[Path, str] = field(default_factory=dict)
+    revision: int = 0  # bumped whenever ``files`` changes (the engine keys its "clean" memo on it)
     _context: tuple[BuildContext | None, str | None] | None = field(default=None, repr=False)
 
     def build_context(self) -> tuple[BuildContext | None, str | None]:
         """The build context, or why there is none to look at (opened once per run)."""
         if self._context is None:
-            self._context = _open_context(self.context_dir, self.path)
+            self._context = _open_context(self.context_dir, self.path, self.files)
         return self._context
 
+    def set_files(self, files: dict[Path, str]) -> None:
+        """The second files' new texts (the build context is read again through them)."""
+        if files != self.files:
+            self.files = dict(files)
+            self.revision += 1
+            self._context = None
 
-def _open_context(context_dir: Path | None, path: Path | None) -> tuple[BuildContext | None, str | None]:
+
+def _open_context(
+    context_dir: Path | None, path: Path | None, overlay: dict[Path, str] | None = None
+) -> tuple[BuildContext | None, str | None]:
     from .context import BuildContext
     from .dockerignore import IgnoreFileError
 
     if context_dir is None or not Path(context_dir).is_dir():
         return None, "no build context to look at (pass --context DIR): the manifests cannot be checked"
     try:
-        context = BuildContext(context_dir, path)
+        context = BuildContext(context_dir, path, overlay=overlay)
         context.excluded(".")
     except IgnoreFileError as exc:
         return None, f"the .dockerignore cannot be read ({exc}): the manifests cannot be checked"

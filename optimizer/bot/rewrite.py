@@ -119,11 +119,16 @@ def plan_rewrites(
             plan.warnings.append(problem)
             continue
         assert outcome is not None
-        if not outcome.changed:
+        if not outcome.any_change:
             continue
         unsafe = tuple(sorted({f.code for f in outcome.applied if f.applicability is Applicability.UNSAFE}))
+        seconds = _second_files(checkout, outcome, relative, unsafe, plan)
+        if not outcome.changed:
+            plan.rewrites += seconds  # only its .dockerignore changes
+            continue
+        own = [f for f in outcome.applied if not (f.fix and f.fix.file_edits and seconds)]
         rewrite = FileRewrite(
-            relative, entry.mode, entry.blob, outcome.input, outcome.output, _counts(outcome.applied), unsafe
+            relative, entry.mode, entry.blob, outcome.input, outcome.output, _counts(own), unsafe
         )
         if verify is not None:
             if progress:
@@ -133,7 +138,42 @@ def plan_rewrites(
                 continue
             rewrite = verified
         plan.rewrites.append(rewrite)
+        plan.rewrites += seconds
     return plan
+
+
+_NO_BLOB = "0" * 40
+
+
+def _second_files(
+    checkout: Checkout, outcome, relative: str, unsafe: tuple[str, ...], plan: Plan
+) -> list[FileRewrite]:
+    """The files beside a Dockerfile its fixes change (its .dockerignore), as rewrites of their own;
+    the fixes that asked for them are counted there. A file another Dockerfile's rewrite already
+    changes is left for the next run (each was planned against the base branch's text)."""
+    out: list[FileRewrite] = []
+    taken = {r.path for r in plan.rewrites}
+    for change in outcome.files:
+        try:
+            path = change.path.resolve().relative_to(checkout.tree.resolve()).as_posix()
+        except ValueError:
+            plan.warnings.append(f"{relative}: {change.path.name} lies outside the repository; not changed")
+            continue
+        if path in taken:
+            plan.warnings.append(
+                f"{relative}: {path} is already changed for another Dockerfile; run again after merging"
+            )
+            continue
+        entry = checkout.entries.get(path)
+        if change.before is not None and (entry is None or entry.mode not in REGULAR_MODES):
+            plan.warnings.append(f"{relative}: {path} is not a tracked regular file; not changed")
+            continue
+        codes = [
+            f for f in outcome.applied if f.fix and any(e.path == str(change.path) for e in f.fix.file_edits)
+        ]
+        mode, blob = (entry.mode, entry.blob) if entry is not None else ("100644", _NO_BLOB)
+        out.append(FileRewrite(path, mode, blob, change.before or "", change.after, _counts(codes), unsafe))
+    return out
 
 
 def _inside(message: str, tree: Path) -> str:

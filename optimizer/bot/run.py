@@ -363,11 +363,11 @@ def _stage(checkout: Checkout, plan: Plan, store: bool) -> list[Change]:
     """Write the rewrites into the checkout and hash them as git stores them (``store``: into the
     object database, for the commit). A rewrite git would store unchanged (its clean filter or
     line-ending settings undo it) is dropped from the plan."""
-    from optimizer.io import write_atomic
+    from optimizer.io import write_together
 
     changes, kept = [], []
     for rewrite in plan.rewrites:
-        write_atomic(checkout.tree / rewrite.path, rewrite.after)
+        write_together([(checkout.tree / rewrite.path, rewrite.after)])  # a .dockerignore may be new
         blob = checkout.blob_of(rewrite.path, write=store)
         if blob != rewrite.old_blob:
             changes.append(Change(rewrite.path, rewrite.mode, rewrite.old_blob, blob))

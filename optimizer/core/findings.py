@@ -35,15 +35,33 @@ class Edit:
 
 
 @dataclass(frozen=True)
+class FileEdit:
+    """Lines a fix appends to another file than the Dockerfile (its ``.dockerignore``).
+
+    ``path`` is the file's path (created when missing). The engine merges the lines of every applied
+    fix on one file into a single commented block (``core/files.py``): duplicates and lines the file
+    already has are dropped, so a second run adds nothing.
+    """
+
+    path: str
+    lines: tuple[str, ...]
+    code: str = ""  # the rule that asks for them (named in the block's comment)
+
+
+@dataclass(frozen=True)
 class Fix:
     edits: tuple[Edit, ...]
     applicability: Applicability = Applicability.SAFE
     # Applied only on the verified path (``--verify``: both images built, the rewrite proven by
     # ``dockopt verify``'s comparison); elsewhere the fix is shown but never written.
     requires_verification: bool = False
+    # Changes to files beside the Dockerfile; a fix may have these and no Dockerfile edit at all.
+    file_edits: tuple[FileEdit, ...] = ()
 
     @property
     def span(self) -> tuple[int, int]:
+        if not self.edits:
+            return (-1, -1)  # touches no Dockerfile text: conflicts with nothing
         return min(e.start for e in self.edits), max(e.end for e in self.edits)
 
 

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from ..analysis.facts import Facts, Session
 from ..core.config import Settings
-from ..core.findings import Applicability, Edit, Finding
+from ..core.files import FileChange, changes, read_original
+from ..core.findings import Applicability, Edit, FileEdit, Finding
 from ..rules.base import Phase, Rule, all_rules, registered
 from ..shell.run import release
 from ..syntax import Dockerfile, ParseError, parse
@@ -44,10 +45,17 @@ class Outcome:
     remaining: list[Finding] = field(default_factory=list)  # found on the output, not fixed
     rounds: int = 0
     error: InternalError | None = None
+    # Files beside the Dockerfile the applied fixes change (its .dockerignore), with old and new text.
+    files: list[FileChange] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
+        """The Dockerfile's text changed (see ``any_change`` for the second files too)."""
         return self.output != self.input
+
+    @property
+    def any_change(self) -> bool:
+        return self.changed or bool(self.files)
 
 
 def selected_rules(settings: Settings) -> list[Rule]:
@@ -165,6 +173,7 @@ def fix_text(
     rules: list[Rule] | None = None,
     runtime: RuntimeFacts | None = None,
     verified: bool = False,
+    files: dict[Path, str] | None = None,
 ) -> Outcome:
     """Fix ``text`` to a fixpoint. Raises ParseError when the input itself is not a valid Dockerfile.
 
@@ -180,16 +189,24 @@ def fix_text(
     changes an instruction it does not touch is *withheld*: not applied, and reported in
     ``remaining`` without a fix, its message saying why. The others are applied (one that fails
     only together with another waits a round and is tried again on the new text).
+
+    Fixes may also edit files beside the Dockerfile (``Fix.file_edits``, its .dockerignore): the
+    rules see them applied from the next round on, and ``Outcome.files`` holds each changed file's
+    old and new text; nothing is written here. ``files`` gives such files' text as an earlier run
+    left them, when it was not written (a second run on an output, for idempotence).
     """
     source = LazyRules(settings) if rules is None else FixedRules(rules)
     session = Session(path, context_dir, runtime=runtime)
+    if files:  # second files as a previous run left them (not written yet): the starting point
+        session.set_files(dict(files))
     tree = parse(text)
     tree.check()
     outcome = Outcome(input=text, output=text)
     facts = Facts(tree, text, settings, session=session)
     # Per phase: the text at which it last found nothing to apply, and what it found there. A phase
     # whose text has not changed since is not run again; at the end these are the remaining findings.
-    clean: dict[Phase, tuple[str, list[Finding]]] = {}
+    clean: dict[Phase, tuple[tuple[str, int], list[Finding]]] = {}
+    file_edits = _FileEdits(session)
     # Per text: the fixes found on it that may not be applied, with the reason (see _apply_round).
     withheld: dict[str, dict[_FixKey, str]] = {}
     rounds = 0
@@ -197,7 +214,7 @@ def fix_text(
         for _ in range(settings.max_rounds):  # passes over all phases
             changed_in_pass = False
             for phase in source.phases():
-                if phase in clean and clean[phase][0] == facts.text:
+                if phase in clean and clean[phase][0] == (facts.text, session.revision):
                     continue
                 phase_rounds = 0
                 while phase_rounds <= settings.max_rounds:  # this phase to its fixpoint
@@ -207,7 +224,7 @@ def fix_text(
                         [f for f in found if wanted(f, settings, verified=verified) and _key(f) not in held]
                     )
                     if not chosen:
-                        clean[phase] = (facts.text, found)
+                        clean[phase] = ((facts.text, session.revision), found)
                         break
                     applied, tree, candidate = _apply_round(facts, chosen, held)
                     if not applied:
@@ -215,6 +232,7 @@ def fix_text(
                     phase_rounds += 1
                     rounds += 1
                     outcome.applied.extend(applied)
+                    file_edits.add(applied)
                     release(facts.tree)  # its RUN analyses may serve the next round's tree
                     facts = Facts(tree, candidate, settings, session=session)
                     changed_in_pass = True
@@ -229,14 +247,37 @@ def fix_text(
         outcome.applied = []
         outcome.remaining = []
         return outcome
-    remaining = [
-        _declined(f, withheld.get(phase_text, {})) for phase_text, found in clean.values() for f in found
-    ]
+    remaining = [_declined(f, withheld.get(state[0], {})) for state, found in clean.values() for f in found]
+    outcome.files = file_edits.changes()
     outcome.remaining = sorted(remaining, key=lambda f: (f.line, f.column, f.code, f.message))
     release(facts.tree)  # the caller never sees this tree: its analyses may serve the next file
     outcome.output = facts.text
     outcome.rounds = rounds
     return outcome
+
+
+class _FileEdits:
+    """The second-file edits of the applied fixes, kept visible to the rules through the session."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.edits: list[FileEdit] = []
+        self.originals: dict[Path, str | None] = {}
+
+    def add(self, applied: list[Finding]) -> None:
+        new = [edit for f in applied if f.fix is not None for edit in f.fix.file_edits]
+        if not new:
+            return
+        for edit in new:
+            path = Path(edit.path)
+            if path not in self.originals:
+                start = self.session.files.get(path)
+                self.originals[path] = start if start is not None else read_original(path)
+        self.edits += new
+        self.session.set_files({change.path: change.after for change in self.changes()})
+
+    def changes(self) -> list[FileChange]:
+        return changes(self.originals, self.edits)
 
 
 def _not_converged(outcome: Outcome, settings: Settings) -> Outcome:

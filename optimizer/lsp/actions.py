@@ -42,8 +42,14 @@ class Plan:
 
 
 def offered(finding: Finding, unsafe_enabled: bool) -> bool:
-    """Whether a finding's fix is offered as a quick fix."""
-    if finding.fix is None:
+    """Whether a finding's fix is offered as a quick fix.
+
+    A fix that edits another file (the DO6xx ``.dockerignore`` entries) is not: the server edits
+    the open document only, and an editor that applies a fix-all on save would otherwise be told
+    the buffer is fixed while the other file stays as it was. The diagnostic still says what to
+    add; ``dockopt --write`` writes it (fix-all, which runs the engine, leaves it out likewise).
+    """
+    if finding.fix is None or finding.fix.file_edits:
         return False
     applicability = finding.fix.applicability
     return applicability is Applicability.SAFE or (applicability is Applicability.UNSAFE and unsafe_enabled)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from .model import PROJECT_URL, TOOL_NAME, Item, Report, Span
 
@@ -18,11 +19,11 @@ def _location(line: int, column: int) -> dict[str, int]:
     return {"row": line, "column": column}
 
 
-def _json_fix(item: Item) -> dict | None:
+def _json_fix(item: Item, root: Path) -> dict | None:
     fix = item.finding.fix
     if fix is None:
         return None
-    return {
+    data: dict[str, object] = {
         "applicability": fix.applicability.value,
         "message": item.rule.summary,
         "edits": [
@@ -34,6 +35,18 @@ def _json_fix(item: Item) -> dict | None:
             for span, replacement in item.edit_spans()
         ],
     }
+    appends = item.file_appends(root)
+    if appends:  # edits of another file than the finding's (its .dockerignore): text appended at a position
+        data["file_edits"] = [
+            {
+                "filename": append.path,
+                "create": append.created,
+                "content": append.text,
+                "location": _location(append.line, append.column),
+            }
+            for append in appends
+        ]
+    return data
 
 
 def render_json(report: Report) -> str:
@@ -49,7 +62,7 @@ def render_json(report: Report) -> str:
                 "filename": item.file.name,
                 "location": _location(span.start_line, span.start_column),
                 "end_location": _location(span.end_line, span.end_column),
-                "fix": _json_fix(item),
+                "fix": _json_fix(item, report.root),
                 "url": item.rule.url,
             }
         )

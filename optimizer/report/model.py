@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from .. import __version__
+from ..core.files import FileChange
 from ..core.findings import Applicability, Finding
 
 TOOL_NAME = "dockopt"
@@ -36,10 +37,11 @@ class FileResult:
     output: str  # after the fixes that this run applies
     findings: list[Finding]  # on ``text``
     written: bool = False
+    files: list[FileChange] = field(default_factory=list)  # second files changed (its .dockerignore)
 
     @property
     def changed(self) -> bool:
-        return self.output != self.text
+        return self.output != self.text or bool(self.files)
 
     @cached_property
     def lines(self) -> LineIndex:
@@ -71,6 +73,18 @@ class Report:
     @property
     def changed(self) -> list[FileResult]:
         return [result for result in self.files if result.changed]
+
+
+@dataclass(frozen=True)
+class FileAppend:
+    """Text a fix appends to a file beside the Dockerfile (``created``: the file does not exist yet)."""
+
+    path: str  # relative to the report root, POSIX
+    created: bool
+    offset: int  # characters before the insertion point (the file's length)
+    line: int  # 1-based position of the insertion point
+    column: int
+    text: str
 
 
 class LineIndex:
@@ -135,6 +149,27 @@ class Item:
         start = self.file.lines.offset(span.start_line, span.start_column)
         end = self.file.lines.offset(span.end_line, span.end_column)
         return start, max(start, end)
+
+    def file_appends(self, root: Path) -> list[FileAppend]:
+        """The fix's edits of other files (its .dockerignore), each as text appended at an offset."""
+        fix = self.finding.fix
+        if fix is None or not fix.file_edits:
+            return []
+        from ..core.files import compose, read_original
+
+        out = []
+        for edit in fix.file_edits:
+            path = Path(edit.path)
+            before = read_original(path)
+            after = compose(before, [edit])
+            text = before or ""
+            if not after.startswith(text) or after == text:
+                continue
+            relative = Path(os.path.relpath(path.absolute(), root.absolute())).as_posix()
+            line = text.count("\n") + 1
+            column = len(text) - (text.rfind("\n") + 1) + 1
+            out.append(FileAppend(relative, before is None, len(text), line, column, after[len(text) :]))
+        return out
 
     @property
     def matched_text(self) -> str:

@@ -9,6 +9,9 @@ GitHub's ingestion rules included.
 
 from __future__ import annotations
 
+from pathlib import Path
+from urllib.parse import quote
+
 from .jsonlike import dump
 from .model import FINGERPRINT_KEY, PROJECT_URL, TOOL_NAME, VERSION, Item, Report, RuleInfo, Span
 
@@ -57,7 +60,7 @@ def _pascal(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("-"))
 
 
-def _result(item: Item, index: int) -> dict:
+def _result(item: Item, index: int, root: Path) -> dict:
     f = item.finding
     result: dict = {
         "ruleId": f.code,
@@ -74,12 +77,28 @@ def _result(item: Item, index: int) -> dict:
             {"deletedRegion": _region(span), "insertedContent": {"text": text}}
             for span, text in item.edit_spans()
         ]
-        result["fixes"] = [
-            {
-                "description": {"text": f"{item.rule.summary} ({f.fix.applicability.value} fix)"},
-                "artifactChanges": [{"artifactLocation": _artifact(item), "replacements": replacements}],
-            }
-        ]
+        changes = (
+            [{"artifactLocation": _artifact(item), "replacements": replacements}] if replacements else []
+        )
+        for append in item.file_appends(root):  # another file (the .dockerignore): text at its end
+            changes.append(
+                {
+                    "artifactLocation": {"uri": quote(append.path), "uriBaseId": SRCROOT},
+                    "replacements": [
+                        {
+                            "deletedRegion": {"charOffset": append.offset, "charLength": 0},
+                            "insertedContent": {"text": append.text},
+                        }
+                    ],
+                }
+            )
+        if changes:
+            result["fixes"] = [
+                {
+                    "description": {"text": f"{item.rule.summary} ({f.fix.applicability.value} fix)"},
+                    "artifactChanges": changes,
+                }
+            ]
     return result
 
 
@@ -99,7 +118,7 @@ def render(report: Report) -> str:
         "originalUriBaseIds": {SRCROOT: {"uri": report.root.resolve().as_uri().rstrip("/") + "/"}},
         "invocations": [_invocation(report)],
         "columnKind": "unicodeCodePoints",
-        "results": [_result(item, index[item.finding.code]) for item in report.items],
+        "results": [_result(item, index[item.finding.code], report.root) for item in report.items],
     }
     return dump({"$schema": SCHEMA, "version": "2.1.0", "runs": [run]})
 

@@ -25,4 +25,6 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("DO401", "copy-manifests-first", "caching.copy_manifests_first", Phase.COPY_ORDER, source_copy_before_install),
     Entry("DO402", "copy-source-later", "caching.copy_source_later", Phase.MOVES, source_copy_before_run),
     Entry("DO403", "prefetch-dependencies", "caching.prefetch_dependencies", Phase.COPY_ORDER, copy_before_build),
+    Entry("DO601", "secret-in-context", "context.secret_in_context", Phase.CONTEXT, has_instruction("COPY", "ADD")),
+    Entry("DO602", "dockerignore-junk", "context.dockerignore_junk", Phase.CONTEXT, has_instruction("COPY", "ADD")),
 )

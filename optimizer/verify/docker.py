@@ -221,6 +221,7 @@ class DockerCLI:
         build_args: Mapping[str, str] | None = None,
         no_cache: bool = False,
         dockerfile_path: str | Path | None = None,
+        ignore_text: str | None = None,
     ) -> BuildResult:
         """Build ``dockerfile_text`` against ``context`` and tag the result.
 
@@ -236,6 +237,10 @@ class DockerCLI:
                 own_ignore = Path(f"{dockerfile_path}.dockerignore")
                 if own_ignore.is_file():
                     shutil.copyfile(own_ignore, Path(scratch) / "Dockerfile.dockerignore")
+            if ignore_text is not None:  # the rewrite's .dockerignore (DO6xx): it wins over the context's
+                (Path(scratch) / "Dockerfile.dockerignore").write_text(
+                    ignore_text, encoding="utf-8", newline=""
+                )
             iidfile = Path(scratch) / "image-id"
             args = self._build_arguments(dockerfile, iidfile, context, tag, target, build_args, no_cache)
             started = time.perf_counter()

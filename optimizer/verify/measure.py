@@ -52,6 +52,11 @@ class Measurement:
     edit: list[float] = field(default_factory=list)
     edit_cached: list[str] = field(default_factory=list)  # steps served from cache in the last edit rebuild
     edit_executed: list[str] = field(default_factory=list)  # steps that ran again
+    # The rebuild after editing a file the rewrite's .dockerignore leaves out (DO6xx): the original
+    # copies it, so its edit reruns the steps after the COPY; the rewrite should be fully cached.
+    ignored_edit: list[float] = field(default_factory=list)
+    ignored_edit_cached: list[str] = field(default_factory=list)
+    ignored_edit_executed: list[str] = field(default_factory=list)
 
     @property
     def image_size(self) -> int | None:
@@ -75,6 +80,13 @@ class Measurement:
         if not self.edit:
             return None
         return len(self.edit_cached), len(self.edit_cached) + len(self.edit_executed)
+
+    @property
+    def ignored_hits(self) -> tuple[int, int] | None:
+        """(steps cached, steps in total) after editing the newly ignored file; None: not measured."""
+        if not self.ignored_edit:
+            return None
+        return len(self.ignored_edit_cached), len(self.ignored_edit_cached) + len(self.ignored_edit_executed)
 
 
 @dataclass(slots=True)
@@ -106,7 +118,9 @@ class Builder:
         dockerfile_path: Path | None,
         target: str | None,
         build_args: Mapping[str, str] | None,
+        ignores: Mapping[str, str] | None = None,
     ) -> None:
+        self.ignores = dict(ignores or {})  # label -> its own .dockerignore text (a DO6xx rewrite)
         self.docker = docker
         self.workspace = workspace
         self.dockerfile_path = dockerfile_path
@@ -139,6 +153,7 @@ class Builder:
     def build(self, text: str, label: str, phase: str, index: int, *, no_cache: bool = False) -> BuildResult:
         tag = self.tag(label, phase, index)
         self.tags.append(tag)
+        extra = {"ignore_text": self.ignores[label]} if label in self.ignores else {}
         return self.docker.build(
             text,
             self.workspace.context,
@@ -147,6 +162,7 @@ class Builder:
             build_args=self.build_args,
             no_cache=no_cache,
             dockerfile_path=self.dockerfile_path,
+            **extra,
         )
 
 
@@ -160,11 +176,15 @@ def measure(
     build_args: Mapping[str, str] | None = None,
     runs: int = 1,
     progress: Progress | None = None,
+    ignores: Mapping[str, str] | None = None,
+    ignored_file: str | None = None,
 ) -> Measured:
     """Build and time every text (the first one is the reference, normally the original).
 
     A build failure of the first text stops everything (nothing can be compared with it); a failure of
-    another text is recorded in ``failures`` and the others go on.
+    another text is recorded in ``failures`` and the others go on. ``ignores`` gives a label its own
+    .dockerignore text; ``ignored_file`` (context-relative) is a file one of them leaves out, edited
+    for one more rebuild of every text (``Measurement.ignored_edit``).
     """
     say = progress or (lambda _message: None)
     labels = list(texts)
@@ -174,7 +194,12 @@ def measure(
     with (
         Workspace(context_dir, texts[labels[0]], dockerfile_path) as workspace,
         Builder(
-            docker, workspace, dockerfile_path=dockerfile_path, target=target, build_args=build_args
+            docker,
+            workspace,
+            dockerfile_path=dockerfile_path,
+            target=target,
+            build_args=build_args,
+            ignores=ignores,
         ) as builder,
     ):
 
@@ -210,9 +235,19 @@ def measure(
             m.edit_cached = [s.name for s in result.cached_instructions]
             m.edit_executed = [s.name for s in result.executed_instructions]
 
+        def ignored(label: str, m: Measurement, i: int) -> None:
+            assert ignored_file is not None
+            workspace.edit(ignored_file)
+            result = builder.build(texts[label], label, "ignored", i)
+            m.ignored_edit.append(result.seconds)
+            m.ignored_edit_cached = [s.name for s in result.cached_instructions]
+            m.ignored_edit_executed = [s.name for s in result.executed_instructions]
+
         if rounds("cold", "cold build", cold) and rounds("no-op", "no-op rebuild", noop):
             if workspace.target is not None:
                 rounds("edit", f"rebuild after editing {workspace.target.path}", edited)
+            if ignored_file is not None and (workspace.context / ignored_file).is_file():
+                rounds("edit", f"rebuild after editing the ignored {ignored_file}", ignored)
             for label in labels:
                 if label in failures and failures[label].phase != "edit":
                     continue

@@ -56,6 +56,10 @@ class VerifyReport:
     comparison: Comparison | None = None
     edited_file: str | None = None
     edited_reason: str | None = None
+    # A DO6xx rewrite's .dockerignore (its new text) and the file it leaves out that was edited for
+    # one more rebuild (the original reruns the steps after its COPY; the rewrite should not).
+    ignore_text: str | None = None
+    ignored_file: str | None = None
     problem: Problem | None = None
     seconds: float = 0.0
     image_repository: str | None = None  # the repository of every image this run built (and removed)
@@ -196,23 +200,36 @@ def verify_variants(
     rewrites: dict[str, str] = {}  # variant -> rewritten text, for the variants that change something
     for name, settings in variants.items():
         report = reports[name]
-        output, applied, problem = _rewrite(text, settings, path, context, rules)
+        output, applied, problem, ignore = _rewrite(text, settings, path, context, rules)
         report.problem, report.applied = problem, applied
-        if problem is None and output != text:
+        if problem is None and (output != text or ignore is not None):
             report.changed, report.rewritten_text = True, output
             rewrites[name] = output
+            if ignore is not None:
+                report.ignore_text = ignore
+                report.ignored_file = _ignored_file(context, path, ignore)
     measured_names = [name for name, report in reports.items() if report.problem is None]
     if not rewrites and not (measure_unchanged and measured_names):
         return finish()
 
     build_texts = {ORIGINAL: build_text(text, offline)}
+    ignores: dict[str, str] = {}  # label -> its .dockerignore, for the rewrites that have their own
     label_of: dict[str, str] = {}
     for name, output in rewrites.items():
         candidate = build_text(output, offline)
+        ignore = reports[name].ignore_text
         label_of[name] = next(
-            (label for label, t in build_texts.items() if t == candidate and label != ORIGINAL), name
+            (
+                label
+                for label, t in build_texts.items()
+                if t == candidate and label != ORIGINAL and ignores.get(label) == ignore
+            ),
+            name,
         )
         build_texts.setdefault(label_of[name], candidate)
+        if ignore is not None:
+            ignores[label_of[name]] = ignore
+    ignored_file = next((r.ignored_file for r in reports.values() if r.ignored_file), None)
     notes = syntax_notes(text, rewrites.values(), offline)
     for name in rewrites:
         reports[name].notes.extend(notes)
@@ -235,6 +252,8 @@ def verify_variants(
             build_args=build_args,
             runs=runs,
             progress=progress,
+            ignores=ignores,
+            ignored_file=ignored_file,
         )
     except EngineError as exc:
         return fail_all(Problem("engine", str(exc)), measured_names)
@@ -297,10 +316,34 @@ def _read(path: Path) -> tuple[str | None, Problem | None]:
         return None, Problem("input", f"{path}: {exc.strerror or exc}")
 
 
+def _ignored_file(context: Path, path: Path, ignore: str) -> str | None:
+    """A file the original build sends and ``ignore`` (the rewrite's .dockerignore) leaves out, to
+    edit for the rebuild measurement: a log or a text document first, then the shallowest."""
+    from optimizer.analysis.context import BuildContext
+    from optimizer.analysis.dockerignore import IgnoreFileError, IgnoreMatcher
+
+    try:
+        before = BuildContext(context, path)
+        after = IgnoreMatcher.from_text(ignore)
+        sent = before.files()
+    except (IgnoreFileError, OSError):
+        return None
+    dropped = [
+        f for f in sent if after.excludes(f) and (context / f).is_file() and not (context / f).is_symlink()
+    ]
+    if not dropped:
+        return None
+    preferred = (".log", ".md", ".txt", ".rst")
+    return min(
+        dropped, key=lambda f: (not f.lower().endswith(preferred), f.count("/"), "/.git/" in "/" + f, f)
+    )
+
+
 def _rewrite(
     text: str, settings: Settings, path: Path, context: Path, rules: list[Rule] | None
-) -> tuple[str, list[AppliedRule], Problem | None]:
-    """(rewritten text, applied rules, problem) — the same engine run as ``dockopt --write``."""
+) -> tuple[str, list[AppliedRule], Problem | None, str | None]:
+    """(rewritten text, applied rules, problem, the new .dockerignore text or None) — the same
+    engine run as ``dockopt --write``."""
     from optimizer.engine import fix_text
     from optimizer.rules.base import all_rules
     from optimizer.syntax import ParseError
@@ -308,14 +351,14 @@ def _rewrite(
     try:
         outcome = fix_text(text, settings, path=path, context_dir=context, rules=rules)
     except ParseError as exc:
-        return text, [], Problem("input", exc.format(str(path)))
+        return text, [], Problem("input", exc.format(str(path))), None
     except RecursionError:
-        return text, [], Problem("input", f"{path}: input too deeply nested to process")
+        return text, [], Problem("input", f"{path}: input too deeply nested to process"), None
     except Exception as exc:  # noqa: BLE001 - a crashing rule must not become a traceback here
         message = f"{path}: internal error: a rule crashed ({type(exc).__name__}: {exc}); please report it"
-        return text, [], Problem("internal", message)
+        return text, [], Problem("internal", message), None
     if outcome.error is not None:
-        return text, [], Problem("internal", f"{path}: internal error: {outcome.error}")
+        return text, [], Problem("internal", f"{path}: internal error: {outcome.error}"), None
     classes: dict[str, object] = {rule.code: rule for rule in all_rules()}
     classes.update({rule.code: rule for rule in rules or ()})  # instances may carry their own data
     counts: dict[str, int] = {}
@@ -333,4 +376,5 @@ def _rewrite(
                 tuple(getattr(rule, "removes", ())),
             )
         )
-    return outcome.output, applied, None
+    ignore = outcome.files[0].after if outcome.files else None  # the ignore file the build reads
+    return outcome.output, applied, None, ignore

@@ -13,7 +13,7 @@ from dataclasses import asdict
 from typing import Any
 
 from .describe import _lines_for, comparison_to_dict, human_size
-from .measure import Measurement
+from .measure import Measurement, median
 from .pipeline import VerifyReport
 
 STEP_WIDTH = 70
@@ -55,7 +55,19 @@ def table_rows(report: VerifyReport) -> list[tuple[str, str, str, str]]:
         row("no-op rebuild", lambda m: m.noop_median, seconds),
         row("rebuild after edit", lambda m: m.edit_median, seconds),
         ("cache hits after edit", _hits(a), _hits(b), ""),
-    ]
+    ] + (
+        [
+            row("rebuild after editing an ignored file", lambda m: median(m.ignored_edit), seconds),
+            ("cache hits after that edit", _ignored_hits(a), _ignored_hits(b), ""),
+        ]
+        if report.ignored_file and (a.ignored_edit or b.ignored_edit)
+        else []
+    )
+
+
+def _ignored_hits(m: Measurement | None) -> str:
+    hits = m.ignored_hits if m else None
+    return "-" if hits is None else f"{hits[0]}/{hits[1]} steps"
 
 
 def _shorten(text: str, width: int = STEP_WIDTH) -> str:
@@ -165,6 +177,21 @@ def _cache_lines(report: VerifyReport) -> list[str]:
     return lines
 
 
+def _ignored_lines(report: VerifyReport) -> list[str]:
+    """The rebuild after editing a file the rewrite's .dockerignore leaves out (DO6xx)."""
+    if not report.ignored_file:
+        return []
+    lines = [f"rebuild after editing {report.ignored_file}, which the rewritten .dockerignore leaves out:"]
+    for label, m in (("original", report.original), ("rewritten", report.rewritten)):
+        hits = m.ignored_hits if m is not None else None
+        if m is None or hits is None:
+            continue
+        lines.append(f"  {label}: {hits[0]} of {hits[1]} steps cached")
+        for step in m.ignored_edit_executed:
+            lines.append(f"    rebuilt {_shorten(step)}")
+    return lines
+
+
 def _problem_lines(report: VerifyReport) -> list[str]:
     p = report.problem
     assert p is not None
@@ -200,6 +227,7 @@ def render_text(report: VerifyReport, limit: int = 20) -> str:
             lines.append("  " + "  ".join(cells).rstrip())
         lines.append("")
         lines.extend(_cache_lines(report))
+        lines.extend(_ignored_lines(report))
     if report.comparison is not None:
         lines.append(_verdict(report))
         lines.extend(_difference_lines(report, limit))
@@ -251,6 +279,7 @@ def to_dict(report: VerifyReport) -> dict[str, Any]:
         "engine": report.engine,
         "edited_file": report.edited_file,
         "edited_reason": report.edited_reason,
+        "ignored_file": report.ignored_file,
         "original": _measurement_dict(a),
         "rewritten": _measurement_dict(b),
         "ratios": ratios,

@@ -213,17 +213,17 @@ class Workspace:
             remove_tree(self.root)
             self.root = None
 
-    def edit(self) -> None:
-        """Append a line with a fresh random token to the chosen file, in the copy.
+    def edit(self, other: str | None = None) -> None:
+        """Append a line with a fresh random token to the chosen file (or ``other``), in the copy.
 
         The token makes content no build cache has seen, in this session or any earlier one, so the
         rebuild redoes exactly what an edit invalidates. The line is a comment in the file's language
         when the extension tells which; otherwise it is whitespace only (spaces and tabs spelling the
         token), which nearly every format ignores.
         """
-        if self.target is None:
+        if other is None and self.target is None:
             raise RuntimeError("no file to edit")
-        path = self.context / self.target.path
+        path = self.context / (other if other is not None else self.target.path)  # type: ignore[union-attr]
         existing = path.read_bytes()
         separator = b"" if not existing or existing.endswith(b"\n") else b"\n"
         with path.open("ab") as stream:

@@ -98,6 +98,9 @@ DEFAULT_FILES = {
     "services/api/requirements.txt": "flask\n",
     "services/web/Dockerfile": CLEAN_DOCKERFILE,
     "README.md": "# shop\n",
+    # The root build context already ignores what DO602 would add, so these tests see only the
+    # Dockerfiles change (tests/bot/test_pr_dockerignore.py covers a .dockerignore in the commit).
+    ".dockerignore": ".git\nDockerfile\n.dockerignore\n",
 }
 
 

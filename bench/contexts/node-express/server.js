@@ -1,0 +1,2 @@
+const http = require('http');
+console.log('listening on', process.env.PORT || 3000);

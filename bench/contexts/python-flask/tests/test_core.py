@@ -1,0 +1,5 @@
+from app.core import answer
+
+
+def test_answer():
+    assert answer() == 42
