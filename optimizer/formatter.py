@@ -31,6 +31,7 @@ class FormatOptions:
     show_fixes: bool = False
     context: str | None = None
     cache_strategy: str | None = None  # None: the config file's (default "cleanup")
+    split_runtime: str | None = None  # None: the config file's (default "twin")
     output_format: str | None = None  # None: $DOCKOPT_OUTPUT_FORMAT, else "full"
     output_file: str | None = None
     exclude: list[str] = field(default_factory=list)  # added to the configured excludes
@@ -67,6 +68,7 @@ def _resolver(options: FormatOptions):
         ignore=tuple(options.ignore),
         unsafe_fixes=True if options.unsafe_fixes else None,
         cache_strategy=options.cache_strategy,  # type: ignore[arg-type]
+        split_runtime=options.split_runtime,  # type: ignore[arg-type]
     )
     return SettingsResolver(overrides, known_selector)
 
@@ -89,6 +91,9 @@ def _show_fixes(stream: TextIO, name: str, applied) -> None:
 
 def _hint(outcome) -> str | None:
     unsafe = [f for f in outcome.remaining if f.applicability.value == "unsafe"]
+    proven = [f for f in unsafe if f.fix is not None and f.fix.requires_verification]
+    if proven and len(proven) == len(unsafe):
+        return f"{len(proven)} more fix{'es' if len(proven) != 1 else ''} available with --unsafe-fixes --verify"
     if unsafe:
         return f"{len(unsafe)} more fix{'es' if len(unsafe) != 1 else ''} available with --unsafe-fixes"
     return None

@@ -24,4 +24,5 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("DO313", "cleanup-in-wrong-layer", "packages.cleanup_in_wrong_layer", Phase.LAYERS, two_runs_in_a_stage),
     Entry("DO401", "copy-manifests-first", "caching.copy_manifests_first", Phase.COPY_ORDER, source_copy_before_install),
     Entry("DO402", "copy-source-later", "caching.copy_source_later", Phase.MOVES, source_copy_before_run),
+    Entry("DO501", "split-build-stage", "stages.split_build_stage", Phase.STAGES, None),
 )

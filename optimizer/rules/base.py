@@ -46,6 +46,7 @@ class Phase(enum.IntEnum):
     LAYERS = 3  # DO201, DO313: join RUNs (cleanups land in the layer that made the mess)
     PACKAGES = 4  # DO3xx: package-manager flags, cleanups and cache mounts in single RUNs
     STYLE = 5  # DO1xx: keywords and ADD→COPY, which no other rule looks at
+    STAGES = 6  # DO501: split the build last, so the builder already carries every other fix
 
 
 class Rule:
