@@ -19,6 +19,7 @@ from ...syntax import Instruction
 from ._ecosystems import StageBuild, read_stage
 from ._program import (
     BUILD_TOOL_WORDS,
+    STANDARD_PATH,
     final_command,
     go_reads_nothing,
     program_words,
@@ -37,6 +38,11 @@ AFTER_BUILD_OK = frozenset(
     {"useradd", "adduser", "groupadd", "addgroup", "chown", "chmod", "mkdir", "ln", "rm", "echo", "true",
      "cp", "mv", "touch"}
 )  # fmt: skip
+# Programs the twin's base provides itself (the interpreters and shells of the bases we map).
+BASE_PROGRAMS = frozenset(
+    {"java", "node", "nodejs", "npm", "npx", "yarn", "python", "python3", "pip", "sh", "bash", "dash", "env"}
+)
+WINDOWS_BUILD = re.compile(r"\b(make|msbuild|dotnet (build|publish)|go build|cargo build|javac|mvn|gradle|npm run build)\b", re.I)
 BUILDER_BASES = ("golang", "rust", "buildpack-deps", "gcc", "maven", "gradle")
 
 
@@ -62,6 +68,7 @@ class Plan:
     proven: str | None = None  # None: the closure is not proven statically (why is in ``unproven``)
     unproven: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    lookups: list[str] = field(default_factory=list)  # program names to look for on PATH in a built image
 
 
 def _stage_workdir(ctx: Facts, instructions: list[Instruction]) -> str | None:
@@ -80,6 +87,13 @@ def plan(ctx: Facts) -> Plan | Refusal | None:
     scripts = [ctx.script(run) for run in runs]
     build, readable = read_stage(scripts)
     base_name = final.base.split(":")[0].rsplit("/", 1)[-1]
+    windows = any(w in final.base.lower() for w in ("windows", "nanoserver", "servercore")) or any(
+        i.name == "SHELL" and i.json and not is_posix_shell(tuple(i.value)) for i in final.instructions
+    )
+    if windows:
+        if any(WINDOWS_BUILD.search(run.args) for run in runs):
+            return Refusal(final.from_instruction, "a Windows or non-POSIX stage is not split")
+        return None
     if not build.steps:
         if len(tree.stages) == 1 and (base_name in BUILDER_BASES or final.base.endswith("-jdk")):
             return Refusal(final.from_instruction, f"nothing is built in `{final.base}`: no artifact to split")
@@ -163,6 +177,11 @@ def _carry(ctx: Facts, result: Plan, argv: list[str], workdir: str | None, runti
         words += program_words(list(check.value[1:]) if check.json else check.args.split()[1:2])
     for word in words:
         path = resolve(word, workdir, outputs)
+        if path is None and "/" not in word and word not in BASE_PROGRAMS:
+            path = _on_path(ctx, word, runtime)
+            if path is None:
+                result.unproven.append(f"`{word}` is not found on PATH among the build outputs")
+                result.lookups.append(word)
         if path is None:
             continue
         result.artifacts.append(path)
@@ -174,6 +193,20 @@ def _carry(ctx: Facts, result: Plan, argv: list[str], workdir: str | None, runti
             else:
                 result.unproven.append(f"`{path}` is not a known build output")
                 result.copies.append(path)
+
+
+def _on_path(ctx: Facts, word: str, runtime: RuntimeFacts | None) -> str | None:
+    """Where a bare program name the stage installed lives: from the built image, or a RUN that
+    names ``<dir>/<word>`` for a directory on the standard PATH."""
+    for directory in STANDARD_PATH:
+        path = f"{directory}/{word}"
+        if runtime is not None:
+            kind = runtime.files.get(path)
+            if kind is not None and kind.kind != "missing":
+                return path
+        elif any(path in run.args for run in ctx.runs()):
+            return path
+    return None
 
 
 def _command_dir(ctx: Facts, step) -> str | None:
@@ -221,7 +254,7 @@ def _system_files(ctx: Facts, result: Plan, items: list[Instruction], runtime: R
         "ca-certificates" in result.build.apt_packages
         or ctx.tree.stages[-1].base.split(":")[0].rsplit("/", 1)[-1] in ("golang", "rust", "buildpack-deps")
     )
-    if had_ca:
+    if had_ca and "ca-certificates" not in result.build.runtime_packages:
         result.copies.append("/etc/ssl/certs/ca-certificates.crt")
     if runtime and runtime.has_zoneinfo and "tzdata" not in result.build.runtime_packages:
         result.copies.append("/usr/share/zoneinfo")

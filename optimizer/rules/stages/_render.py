@@ -9,6 +9,7 @@ from ...analysis.facts import Facts
 from ...core.config import Settings
 from ...syntax import parse
 from ._plan import Plan, plan
+from ._program import STANDARD_PATH
 
 HEADER = "# runtime stage (dockopt DO501): the build stage above keeps the toolchain"
 
@@ -56,6 +57,7 @@ def candidate_paths(
     if not isinstance(found, Plan):
         return []
     paths = list(found.artifacts)
+    paths += [f"{directory}/{word}" for word in found.lookups for directory in STANDARD_PATH]
     for copied in found.copies:
         if copied not in paths:
             paths.append(copied)
