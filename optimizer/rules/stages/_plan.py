@@ -16,7 +16,7 @@ from ...analysis.facts import Facts
 from ...analysis.runtime import RuntimeFacts
 from ...shell import is_posix_shell
 from ...syntax import Instruction
-from ._ecosystems import StageBuild, read_stage
+from ._ecosystems import BuildStep, StageBuild, read_stage
 from ._program import (
     BUILD_TOOL_WORDS,
     STANDARD_PATH,
@@ -94,6 +94,9 @@ def plan(ctx: Facts) -> Plan | Refusal | None:
         if any(WINDOWS_BUILD.search(run.args) for run in runs):
             return Refusal(final.from_instruction, "a Windows or non-POSIX stage is not split")
         return None
+    if not build.steps and build.python_installs and base_name == "python" and "slim" not in final.base:
+        # The full python image is the compiler image: its pip installs may build extensions.
+        build.steps += [step for step in _pip_steps(scripts)]
     if not build.steps:
         if len(tree.stages) == 1 and (base_name in BUILDER_BASES or final.base.endswith("-jdk")):
             return Refusal(final.from_instruction, f"nothing is built in `{final.base}`: no artifact to split")
@@ -134,6 +137,18 @@ def plan(ctx: Facts) -> Plan | Refusal | None:
     _libraries(result, runtime)
     _prove(ctx, result, command.exec_form, items, workdir)
     return result
+
+
+def _pip_steps(scripts) -> list[BuildStep]:
+    from ...shell import recognise
+
+    return [
+        BuildStep("python", command)
+        for script in scripts
+        if script is not None
+        for command in script.commands
+        if (found := recognise(command)) is not None and found.manager == "pip" and found.subcommand == "install"
+    ]
 
 
 def _after_build(ctx, runs, scripts, build: StageBuild, workdir: str | None) -> Refusal | None:

@@ -1,0 +1,4 @@
+#!/bin/sh
+set -e
+echo "running as $(id -un) in $(pwd)"
+exec ./greet "$@"
