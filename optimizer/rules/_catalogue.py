@@ -2,7 +2,7 @@
 
 from .base import Phase
 from .entry import Entry
-from .triggers import build_caches, consecutive_runs, has_instruction, keyword_case, mentions, source_copy_before_install, source_copy_before_run, two_runs_in_a_stage
+from .triggers import build_caches, consecutive_runs, final_stage_builds, has_instruction, keyword_case, mentions, source_copy_before_install, source_copy_before_run, two_runs_in_a_stage
 
 CATALOGUE: tuple[Entry, ...] = (
     Entry("DO101", "uppercase-keywords", "style.uppercase_keywords", Phase.STYLE, keyword_case),
@@ -24,5 +24,5 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("DO313", "cleanup-in-wrong-layer", "packages.cleanup_in_wrong_layer", Phase.LAYERS, two_runs_in_a_stage),
     Entry("DO401", "copy-manifests-first", "caching.copy_manifests_first", Phase.COPY_ORDER, source_copy_before_install),
     Entry("DO402", "copy-source-later", "caching.copy_source_later", Phase.MOVES, source_copy_before_run),
-    Entry("DO501", "split-build-stage", "stages.split_build_stage", Phase.STAGES, None),
+    Entry("DO501", "split-build-stage", "stages.split_build_stage", Phase.STAGES, final_stage_builds),
 )

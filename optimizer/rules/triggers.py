@@ -235,3 +235,24 @@ source_copy_before_install.needles = _INSTALLERS
 def source_copy_before_run(probe: Probe) -> bool:
     """DO402: a COPY of one source, then a RUN in its stage it might move below."""
     return _copies_then_runs(probe)
+
+
+_BUILD_NEEDLES = (
+    "go", "cc", "g++", "c++", "clang", "make", "ninja", "cargo", "jar", "javac", "mvn", "gradle", "tsc",
+    "npm", "yarn", "pnpm", "pip", "msbuild", "dotnet",
+)  # fmt: skip
+_BUILDER_BASES = ("golang", "rust", "buildpack-deps", "gcc", "maven", "gradle", "jdk")
+
+
+@trigger
+def final_stage_builds(probe: Probe) -> bool:
+    """DO501: a RUN of the last stage may run a build tool (or the stage is on a toolchain image)."""
+    stages = probe.tree.stages
+    if not stages:
+        return False
+    runs = [i for i in stages[-1].instructions if i.name == "RUN"]
+    if not runs:
+        return False
+    if any(name in stages[-1].base for name in _BUILDER_BASES):
+        return True
+    return any(probe.mentions(run, _BUILD_NEEDLES) for run in runs)

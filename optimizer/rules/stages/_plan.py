@@ -98,7 +98,7 @@ def plan(ctx: Facts) -> Plan | Refusal | None:
         # The full python image is the compiler image: its pip installs may build extensions.
         build.steps += [step for step in _pip_steps(scripts)]
     if not build.steps:
-        if len(tree.stages) == 1 and (base_name in BUILDER_BASES or final.base.endswith("-jdk")):
+        if len(tree.stages) == 1 and runs and (base_name in BUILDER_BASES or final.base.endswith("-jdk")):
             return Refusal(final.from_instruction, f"nothing is built in `{final.base}`: no artifact to split")
         return None
     anchor = final.from_instruction

@@ -86,6 +86,7 @@ from dataclasses import replace
 
 from ...core.findings import Edit
 from ..base import Applicability, Facts, Finding, Phase, Rule, register
+from ..triggers import final_stage_builds
 from ._plan import Plan, Refusal, plan
 from ._render import candidate_paths, render_twin
 
@@ -100,6 +101,7 @@ class SplitBuildStage(Rule):
     safety = Applicability.UNSAFE
     safety_note = "unsafe; written only when a build verifies it (or a pure Go program proves it)"
     phase = Phase.STAGES
+    trigger = final_stage_builds
     removes = ("/usr/local/go/**", "/go/**", "/root/.cache/**", "/root/.m2/**", "/usr/lib/gcc/**")
 
     def check(self, ctx: Facts) -> Iterator[Finding]:
