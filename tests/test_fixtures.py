@@ -40,7 +40,12 @@ def render(case: Case) -> str:
     runtime = _runtime(case)
     verified = bool(case.options.get("verified", False))
     outcome = fix_text(
-        text, settings, path=case.folder / "Dockerfile", context_dir=context, runtime=runtime, verified=verified
+        text,
+        settings,
+        path=case.folder / "Dockerfile",
+        context_dir=context,
+        runtime=runtime,
+        verified=verified,
     )
     assert outcome.error is None, outcome.error
     before = findings(
@@ -61,7 +66,11 @@ def render(case: Case) -> str:
     for finding in before:
         lines.append(
             f"# {finding.line}:{finding.column} {finding.code} {finding.message} [{finding.applicability.value}"
-            + (", needs verification" if finding.fix is not None and finding.fix.requires_verification else "")
+            + (
+                ", needs verification"
+                if finding.fix is not None and finding.fix.requires_verification
+                else ""
+            )
             + "]"
         )
     if not before:

@@ -65,7 +65,12 @@ class RuntimeFacts:
             image=str(data.get("image", "")),
             os_release=dict(data.get("os_release") or {}),  # type: ignore[call-overload]
             files={
-                path: FileKind(path, str(f.get("kind", "data")), str(f.get("interpreter", "")), tuple(f.get("needed", ())))
+                path: FileKind(
+                    path,
+                    str(f.get("kind", "data")),
+                    str(f.get("interpreter", "")),
+                    tuple(f.get("needed", ())),
+                )
                 for path, f in files.items()
             },
             library_packages=dict(data.get("library_packages") or {}),  # type: ignore[call-overload]

@@ -106,6 +106,8 @@ def test_static_go_is_proven_without_a_build():
     assert [f.code for f in outcome.applied] == ["DO501"]
     for app in ("go-cgo", "go-workdir-files", "c-sqlite"):
         other = APPS / app
-        result = fix_text((other / "Dockerfile").read_text(), SETTINGS, path=other / "Dockerfile", context_dir=other)
+        result = fix_text(
+            (other / "Dockerfile").read_text(), SETTINGS, path=other / "Dockerfile", context_dir=other
+        )
         assert result.output == result.input, app
         assert [f.code for f in result.remaining] == ["DO501"]

@@ -42,7 +42,9 @@ AFTER_BUILD_OK = frozenset(
 BASE_PROGRAMS = frozenset(
     {"java", "node", "nodejs", "npm", "npx", "yarn", "python", "python3", "pip", "sh", "bash", "dash", "env"}
 )
-WINDOWS_BUILD = re.compile(r"\b(make|msbuild|dotnet (build|publish)|go build|cargo build|javac|mvn|gradle|npm run build)\b", re.I)
+WINDOWS_BUILD = re.compile(
+    r"\b(make|msbuild|dotnet (build|publish)|go build|cargo build|javac|mvn|gradle|npm run build)\b", re.I
+)
 BUILDER_BASES = ("golang", "rust", "buildpack-deps", "gcc", "maven", "gradle")
 
 
@@ -99,12 +101,16 @@ def plan(ctx: Facts) -> Plan | Refusal | None:
         build.steps += [step for step in _pip_steps(scripts)]
     if not build.steps:
         if len(tree.stages) == 1 and runs and (base_name in BUILDER_BASES or final.base.endswith("-jdk")):
-            return Refusal(final.from_instruction, f"nothing is built in `{final.base}`: no artifact to split")
+            return Refusal(
+                final.from_instruction, f"nothing is built in `{final.base}`: no artifact to split"
+            )
         return None
     anchor = final.from_instruction
     if len(tree.stages) > 1:
         return Refusal(anchor, "already multi-stage: the final stage builds, but the split is left to you")
-    if final.platform or any(i.name == "SHELL" and i.json and not is_posix_shell(tuple(i.value)) for i in final.instructions):
+    if final.platform or any(
+        i.name == "SHELL" and i.json and not is_posix_shell(tuple(i.value)) for i in final.instructions
+    ):
         return Refusal(anchor, "a Windows or non-POSIX stage is not split")
     if build.other_managers:
         return Refusal(anchor, f"{sorted(build.other_managers)[0]} installs: only Debian twins are planned")
@@ -136,6 +142,7 @@ def plan(ctx: Facts) -> Plan | Refusal | None:
     _ecosystem(ctx, result, workdir, runtime)
     _libraries(result, runtime)
     _prove(ctx, result, command.exec_form, items, workdir)
+    _minimal_from_facts(ctx, result, command.exec_form, runtime)
     return result
 
 
@@ -147,7 +154,9 @@ def _pip_steps(scripts) -> list[BuildStep]:
         for script in scripts
         if script is not None
         for command in script.commands
-        if (found := recognise(command)) is not None and found.manager == "pip" and found.subcommand == "install"
+        if (found := recognise(command)) is not None
+        and found.manager == "pip"
+        and found.subcommand == "install"
     ]
 
 
@@ -164,20 +173,25 @@ def _after_build(ctx, runs, scripts, build: StageBuild, workdir: str | None) -> 
                     continue
                 if name in ("apt-get", "apt", "pip", "pip3", "npm", "yarn") or not workdir:
                     return Refusal(
-                        run, f"`{name}` at line {run.line} runs after the build and changes system directories"
+                        run,
+                        f"`{name}` at line {run.line} runs after the build and changes system directories",
                     )
             if command is last:
                 seen = True
     return None
 
 
-def _carry(ctx: Facts, result: Plan, argv: list[str], workdir: str | None, runtime: RuntimeFacts | None) -> None:
+def _carry(
+    ctx: Facts, result: Plan, argv: list[str], workdir: str | None, runtime: RuntimeFacts | None
+) -> None:
     outputs: dict[str, str] = {}
     for step in result.build.steps:
         if step.output:
             cwd = _command_dir(ctx, step)
-            path = step.output if step.output.startswith("/") else (
-                posixpath.normpath(posixpath.join(cwd, step.output)) if cwd else None
+            path = (
+                step.output
+                if step.output.startswith("/")
+                else (posixpath.normpath(posixpath.join(cwd, step.output)) if cwd else None)
             )
             if path:
                 outputs[step.output] = path
@@ -244,7 +258,10 @@ def _scripts(ctx: Facts, result: Plan, workdir: str | None) -> Refusal | None:
             continue
         text = None
         if context is not None:
-            for candidate in (posixpath.relpath(path, workdir) if workdir else None, posixpath.basename(path)):
+            for candidate in (
+                posixpath.relpath(path, workdir) if workdir else None,
+                posixpath.basename(path),
+            ):
                 if candidate and not candidate.startswith("..") and context.exists(candidate):
                     text = context.read_text(candidate)
                     break
@@ -253,7 +270,9 @@ def _scripts(ctx: Facts, result: Plan, workdir: str | None) -> Refusal | None:
             continue
         match = BUILD_TOOL_WORDS.search(text)
         if match:
-            return Refusal(result.builder, f"the entrypoint script {path} calls a build tool (`{match.group(0)}`)")
+            return Refusal(
+                result.builder, f"the entrypoint script {path} calls a build tool (`{match.group(0)}`)"
+            )
     return None
 
 
@@ -265,9 +284,14 @@ def _system_files(ctx: Facts, result: Plan, items: list[Instruction], runtime: R
         result.notes.append("numeric USER: no passwd entry is needed")
     if result.twin.has_ca_bundle:
         return
-    had_ca = runtime.has_ca_bundle if runtime else (
-        "ca-certificates" in result.build.apt_packages
-        or ctx.tree.stages[-1].base.split(":")[0].rsplit("/", 1)[-1] in ("golang", "rust", "buildpack-deps")
+    had_ca = (
+        runtime.has_ca_bundle
+        if runtime
+        else (
+            "ca-certificates" in result.build.apt_packages
+            or ctx.tree.stages[-1].base.split(":")[0].rsplit("/", 1)[-1]
+            in ("golang", "rust", "buildpack-deps")
+        )
     )
     if had_ca and "ca-certificates" not in result.build.runtime_packages:
         result.copies.append("/etc/ssl/certs/ca-certificates.crt")
@@ -277,7 +301,9 @@ def _system_files(ctx: Facts, result: Plan, items: list[Instruction], runtime: R
 
 def _ecosystem(ctx: Facts, result: Plan, workdir: str | None, runtime: RuntimeFacts | None) -> None:
     ecosystems = result.build.ecosystems
-    result.packages = [p for p in result.build.runtime_packages if p != "ca-certificates" or not result.twin.has_ca_bundle]
+    result.packages = [
+        p for p in result.build.runtime_packages if p != "ca-certificates" or not result.twin.has_ca_bundle
+    ]
     if result.build.unknown_installs:
         result.unproven.append("an apt-get install list the rule cannot read")
     if "python" in ecosystems:
@@ -316,11 +342,15 @@ def _java_note(ctx: Facts) -> str:
     if pom is None:
         return "the jar runs on the JRE"
     final = re.search(r"<finalName>([^<$]+)</finalName>", pom)
-    project = re.sub(r"<parent>.*?</parent>|<dependencies>.*?</dependencies>|<build>.*?</build>", "", pom, flags=re.S)
+    project = re.sub(
+        r"<parent>.*?</parent>|<dependencies>.*?</dependencies>|<build>.*?</build>", "", pom, flags=re.S
+    )
     artifact = re.search(r"<artifactId>([^<]+)</artifactId>", project)
     version = re.search(r"<version>([^<$]+)</version>", project)
-    name = final.group(1) if final else (
-        f"{artifact.group(1)}-{version.group(1)}" if artifact and version else None
+    name = (
+        final.group(1)
+        if final
+        else (f"{artifact.group(1)}-{version.group(1)}" if artifact and version else None)
     )
     jar = f"target/{name}.jar" if name else "target/*.jar"
     return f"the jar ({jar}) runs on the JRE; a dependency pre-fetch step (mvn dependency:go-offline after COPY pom.xml) would make the build cache work"
@@ -329,7 +359,9 @@ def _java_note(ctx: Facts) -> str:
 def _libraries(result: Plan, runtime: RuntimeFacts | None) -> None:
     if runtime is None:
         if any(e in ("c", "python") or (e == "go" and not _static(result)) for e in result.build.ecosystems):
-            result.unproven.append("the shared libraries the artifacts link are unknown until a build is inspected")
+            result.unproven.append(
+                "the shared libraries the artifacts link are unknown until a build is inspected"
+            )
         return
     needed: list[str] = []
     for path, kind in runtime.files.items():
@@ -352,9 +384,7 @@ def _static(result: Plan) -> bool:
 def _prove(ctx: Facts, result: Plan, exec_form: bool, items: list[Instruction], workdir: str | None) -> None:
     """The closure is proven statically only for a pure Go program (see the rule's Fix safety)."""
     build = result.build
-    env_static = any(
-        i.name == "ENV" and re.search(r"\bCGO_ENABLED=[\"']?0\b", i.args) for i in items
-    )
+    env_static = any(i.name == "ENV" and re.search(r"\bCGO_ENABLED=[\"']?0\b", i.args) for i in items)
     static = all(step.static or env_static for step in build.steps)
     why = None
     if build.ecosystems != ["go"]:
@@ -387,7 +417,9 @@ def _prove(ctx: Facts, result: Plan, exec_form: bool, items: list[Instruction], 
                 go_mod = context.read_text("go.mod") if context.exists("go.mod") else None
                 why = go_reads_nothing(sources, go_mod)
     if why is None:
-        result.proven = "a pure Go program (CGO_ENABLED=0, standard library only, no file access, exec-form command)"
+        result.proven = (
+            "a pure Go program (CGO_ENABLED=0, standard library only, no file access, exec-form command)"
+        )
         if ctx.settings.split_runtime == "minimal":
             minimal = minimal_base(result.twin)
             if minimal:
@@ -395,3 +427,16 @@ def _prove(ctx: Facts, result: Plan, exec_form: bool, items: list[Instruction], 
                 result.copies = [c for c in result.copies if c != "/etc/ssl/certs/ca-certificates.crt"]
     else:
         result.unproven.insert(0, why)
+
+
+def _minimal_from_facts(ctx: Facts, result: Plan, exec_form: bool, runtime: RuntimeFacts | None) -> None:
+    """``split-runtime = "minimal"`` for a binary the built image shows is static (still verified)."""
+    if result.proven or ctx.settings.split_runtime != "minimal" or runtime is None or not exec_form:
+        return
+    kinds = [runtime.files.get(path) for path in result.artifacts]
+    if not kinds or result.packages or any(k is None or k.kind != "elf-static" for k in kinds):
+        return
+    minimal = minimal_base(result.twin)
+    if minimal:
+        result.base = minimal
+        result.copies = [c for c in result.copies if c != "/etc/ssl/certs/ca-certificates.crt"]

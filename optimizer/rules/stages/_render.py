@@ -18,7 +18,12 @@ def render_twin(found: Plan, newline: str) -> str:
     lines = ["", HEADER]
     source = found.builder_name
     if found.prune_node:
-        lines += [f"FROM {found.builder_name} AS production-deps", "USER root", "RUN npm prune --omit=dev", ""]
+        lines += [
+            f"FROM {found.builder_name} AS production-deps",
+            "USER root",
+            "RUN npm prune --omit=dev",
+            "",
+        ]
         source = "production-deps"
     lines.append(f"FROM {found.base}")
     if found.packages:

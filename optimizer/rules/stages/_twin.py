@@ -65,7 +65,9 @@ def twin_base(reference: str, build_packages: bool, runtime_codename: str | None
         if tag.startswith(("focal", "jammy", "noble")):
             return NoTwin(f"`{reference}` is Ubuntu-based; only Debian twins are planned")
         release = codename or DEFAULT_CODENAME
-        return Twin(f"debian:{release}-slim", "debian-slim", release, assumed=codename is None, has_ca_bundle=False)
+        return Twin(
+            f"debian:{release}-slim", "debian-slim", release, assumed=codename is None, has_ca_bundle=False
+        )
     if name == "debian":
         release = DEBIAN_VERSIONS.get(tag.split("-")[0], tag.split("-")[0])
         if release not in CODENAMES:
