@@ -31,7 +31,10 @@ SETTINGS = Settings(select=("DO501",), unsafe_fixes=True)
 # app -> text the program prints (a fragment), and the twin base the plan must choose
 CASES = {
     "go-static": ("hello [static]", "debian:bookworm-slim"),
+    "go-static-minimal": ("hello [static]", "gcr.io/distroless/static-debian12"),
     "go-cgo": ("hello from cgo", "debian:bookworm-slim"),
+    # ENV PATH=/srv/bin:$PATH keeps the original's value (the golang base's /go/bin…), read from the image
+    "go-env-path": ("production /srv/bin:/go/bin:/usr/local/go/bin:", "debian:bookworm-slim"),
     "go-workdir-files": ("greetings from the WORKDIR", "debian:bookworm-slim"),
     "go-ca-bundle": ("CA bundle loaded", "debian:bookworm-slim"),
     "c-sqlite": ("sqlite 3.", "debian:bookworm-slim"),
@@ -57,6 +60,11 @@ def _run(docker: DockerCLI, tag: str) -> tuple[int, str]:
     return result.returncode, result.stdout
 
 
+def _user(config: dict) -> str:
+    user = config.get("User") or "root"
+    return "root" if user in ("0", "0:0", "root") else user
+
+
 def _size(docker: DockerCLI, tag: str) -> int:
     return int(docker.inspect(tag)["Size"])
 
@@ -64,6 +72,9 @@ def _size(docker: DockerCLI, tag: str) -> int:
 @pytest.mark.parametrize("app", sorted(CASES))
 def test_split_builds_runs_the_same_and_is_smaller(app, docker):
     expected, twin = CASES[app]
+    minimal = app.endswith("-minimal")
+    settings = Settings(select=("DO501",), unsafe_fixes=True, split_runtime="minimal") if minimal else SETTINGS
+    app = app.removesuffix("-minimal")
     context = APPS / app
     text = (context / "Dockerfile").read_text()
     dockerfile = context / "Dockerfile"
@@ -71,11 +82,11 @@ def test_split_builds_runs_the_same_and_is_smaller(app, docker):
     original, rewritten = f"{prefix}:original", f"{prefix}:rewritten"
     try:
         docker.build(text, context, original)
-        paths = candidate_paths(text, SETTINGS, path=dockerfile, context_dir=context)
+        paths = candidate_paths(text, settings, path=dockerfile, context_dir=context)
         assert paths, "DO501 plans no split"
         facts = inspect_image(original, paths, docker=docker)
         assert facts.os_release.get("VERSION_CODENAME") == "bookworm"
-        outcome = fix_text(text, SETTINGS, path=dockerfile, context_dir=context, runtime=facts, verified=True)
+        outcome = fix_text(text, settings, path=dockerfile, context_dir=context, runtime=facts, verified=True)
         assert [f.code for f in outcome.applied] == ["DO501"], outcome.remaining
         split = outcome.output
         stages = parse(split).stages
@@ -88,12 +99,20 @@ def test_split_builds_runs_the_same_and_is_smaller(app, docker):
         assert status_a == 0 and expected in out_a, out_a
         config_a = docker.inspect(original)["Config"]
         config_b = docker.inspect(rewritten)["Config"]
-        for key in ("Entrypoint", "Cmd", "WorkingDir", "User", "ExposedPorts"):
+        for key in ("Entrypoint", "Cmd", "WorkingDir", "ExposedPorts", "Healthcheck", "Labels"):
             assert config_a.get(key) == config_b.get(key), key
+        # distroless/static says User "0" where the original inherits "" from its base: both root
+        assert _user(config_a) == _user(config_b)
+        env_a = dict(item.partition("=")[::2] for item in config_a.get("Env") or [])
+        env_b = dict(item.partition("=")[::2] for item in config_b.get("Env") or [])
+        for instruction in parse(text).instructions:
+            if instruction.name == "ENV":
+                for name in instruction.value[0::2]:
+                    assert env_a.get(name) == env_b.get(name), name
         size_a, size_b = _size(docker, original), _size(docker, rewritten)
         assert size_b < size_a, (size_a, size_b)
-        RESULTS[app] = f"{size_a / 1e6:.0f} MB -> {size_b / 1e6:.0f} MB ({100 * size_b / size_a:.0f} %)"
-        print(f"\n{app}: {RESULTS[app]}")
+        RESULTS[app + ("-minimal" if minimal else "")] = f"{size_a / 1e6:.0f} MB -> {size_b / 1e6:.0f} MB ({100 * size_b / size_a:.0f} %)"
+        print(f"\n{app}{'-minimal' if minimal else ''}: {size_a / 1e6:.0f} MB -> {size_b / 1e6:.1f} MB")
     finally:
         docker.remove(original, rewritten)
 

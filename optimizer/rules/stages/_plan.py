@@ -70,6 +70,9 @@ class Plan:
     proven: str | None = None  # None: the closure is not proven statically (why is in ``unproven``)
     unproven: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # ENV values that expand a base image's variable, as the built original has them (the twin's
+    # base defines other variables: ``PATH=/app/bin:$PATH`` must keep the original's value)
+    env_values: dict[str, str] = field(default_factory=dict)
     lookups: list[str] = field(default_factory=list)  # program names to look for on PATH in a built image
 
 
@@ -129,6 +132,7 @@ def plan(ctx: Facts) -> Plan | Refusal | None:
     alias = final.name or "build"
     result = Plan(anchor, alias, twin, twin.image, build)
     result.metadata = [i for i in items if i.name in METADATA]
+    _env_values(result, runtime if tree.escape == "\\" else None)
     if not readable:
         result.unproven.append("a RUN script the rule cannot read")
     refusal = _after_build(ctx, runs, scripts, build, workdir)
@@ -440,3 +444,17 @@ def _minimal_from_facts(ctx: Facts, result: Plan, exec_form: bool, runtime: Runt
     if minimal:
         result.base = minimal
         result.copies = [c for c in result.copies if c != "/etc/ssl/certs/ca-certificates.crt"]
+
+
+def _env_values(result: Plan, runtime: RuntimeFacts | None) -> None:
+    if result.twin.family == "same":
+        return
+    for instruction in result.metadata:
+        if instruction.name != "ENV" or "$" not in instruction.args:
+            continue
+        names = instruction.value[0::2]
+        if runtime is None or not all(name in runtime.env for name in names):
+            result.unproven.append(f"ENV at line {instruction.line} expands a variable of the builder's base")
+            continue
+        for name in names:
+            result.env_values[name] = runtime.env[name]

@@ -39,8 +39,19 @@ def render_twin(found: Plan, newline: str) -> str:
     if found.ldconfig:
         lines.append("RUN ldconfig")
     for instruction in found.metadata:
-        lines.append(instruction.text.rstrip("\r\n"))
+        names = instruction.value[0::2] if instruction.name == "ENV" else ()
+        if names and all(name in found.env_values for name in names):
+            pairs = " ".join(f"{name}={_quote(found.env_values[name])}" for name in names)
+            lines.append(f"{instruction.keyword} {pairs}")
+        else:
+            lines.append(instruction.text.rstrip("\r\n"))
     return newline.join(lines) + newline
+
+
+def _quote(value: str) -> str:
+    """A double-quoted Dockerfile word that expands to ``value`` exactly."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$")
+    return f'"{escaped}"'
 
 
 def _first(copies: list[str]) -> str | None:
