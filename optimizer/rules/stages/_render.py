@@ -8,7 +8,8 @@ from pathlib import Path
 from ...analysis.facts import Facts
 from ...core.config import Settings
 from ...syntax import parse
-from ._plan import Plan, plan
+from ._model import Plan
+from ._plan import plan
 from ._program import STANDARD_PATH
 
 HEADER = "# runtime stage (dockopt DO501): the build stage above keeps the toolchain"

@@ -87,7 +87,8 @@ from dataclasses import replace
 from ...core.findings import Edit
 from ..base import Applicability, Facts, Finding, Phase, Rule, register
 from ..triggers import final_stage_builds
-from ._plan import Plan, Refusal, plan
+from ._model import Plan, Refusal
+from ._plan import plan
 from ._render import candidate_paths, render_twin
 
 __all__ = ["SplitBuildStage", "candidate_paths"]
