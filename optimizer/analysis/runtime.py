@@ -20,6 +20,8 @@ class FileKind:
     kind: str  # "elf-static", "elf-dynamic", "script", "jar", "data", "directory", "missing"
     interpreter: str = ""  # a script's ``#!`` program, an ELF's program interpreter
     needed: tuple[str, ...] = ()  # DT_NEEDED sonames of a dynamic ELF
+    owner: str = ""  # "uid:gid" of the path itself ("" when not read)
+    mode: int = 0  # permission bits of the path itself (0 when not read)
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,13 @@ class RuntimeFacts:
             "image": self.image,
             "os_release": dict(self.os_release),
             "files": {
-                path: {"kind": f.kind, "interpreter": f.interpreter, "needed": list(f.needed)}
+                path: {
+                    "kind": f.kind,
+                    "interpreter": f.interpreter,
+                    "needed": list(f.needed),
+                    "owner": f.owner,
+                    "mode": f.mode,
+                }
                 for path, f in self.files.items()
             },
             "library_packages": dict(self.library_packages),

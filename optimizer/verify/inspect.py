@@ -250,7 +250,7 @@ def _examine(box: _Container, path: str, files: dict[str, FileKind]) -> None:
             handle = archive.extractfile(top)
             files[path] = kind_of(path, handle.read() if handle else b"")
             return
-        files[path] = FileKind(path, "directory")
+        files[path] = FileKind(path, "directory", owner=f"{top.uid}:{top.gid}", mode=top.mode & 0o7777)
         seen = 0
         prefix = top.name.rstrip("/")
         for member in members[1:]:

@@ -38,7 +38,10 @@ CASES = {
     "go-workdir-files": ("greetings from the WORKDIR", "debian:bookworm-slim"),
     "go-ca-bundle": ("CA bundle loaded", "debian:bookworm-slim"),
     "c-sqlite": ("sqlite 3.", "debian:bookworm-slim"),
-    "shell-entrypoint-user": ("running as worker in /opt/app", "debian:bookworm-slim"),
+    "shell-entrypoint-user": (
+        "running as worker in /opt/app\nWORKDIR writable by worker",
+        "debian:bookworm-slim",
+    ),
     "python-compiled": ("escaped &lt;b&gt; compiled True", "python:3.11-slim"),
     "node-ts": ("hello ts 1m", "node:18-slim"),
     "java-jar": ("hello java 17", "eclipse-temurin:17-jre"),
@@ -73,7 +76,9 @@ def _size(docker: DockerCLI, tag: str) -> int:
 def test_split_builds_runs_the_same_and_is_smaller(app, docker):
     expected, twin = CASES[app]
     minimal = app.endswith("-minimal")
-    settings = Settings(select=("DO501",), unsafe_fixes=True, split_runtime="minimal") if minimal else SETTINGS
+    settings = (
+        Settings(select=("DO501",), unsafe_fixes=True, split_runtime="minimal") if minimal else SETTINGS
+    )
     app = app.removesuffix("-minimal")
     context = APPS / app
     text = (context / "Dockerfile").read_text()
@@ -111,7 +116,9 @@ def test_split_builds_runs_the_same_and_is_smaller(app, docker):
                     assert env_a.get(name) == env_b.get(name), name
         size_a, size_b = _size(docker, original), _size(docker, rewritten)
         assert size_b < size_a, (size_a, size_b)
-        RESULTS[app + ("-minimal" if minimal else "")] = f"{size_a / 1e6:.0f} MB -> {size_b / 1e6:.0f} MB ({100 * size_b / size_a:.0f} %)"
+        RESULTS[app + ("-minimal" if minimal else "")] = (
+            f"{size_a / 1e6:.0f} MB -> {size_b / 1e6:.0f} MB ({100 * size_b / size_a:.0f} %)"
+        )
         print(f"\n{app}{'-minimal' if minimal else ''}: {size_a / 1e6:.0f} MB -> {size_b / 1e6:.1f} MB")
     finally:
         docker.remove(original, rewritten)

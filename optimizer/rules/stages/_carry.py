@@ -126,3 +126,18 @@ def env_values(result: Plan, runtime: RuntimeFacts | None) -> None:
             continue
         for name in names:
             result.env_values[name] = runtime.env[name]
+
+
+def directory_owners(result: Plan, runtime: RuntimeFacts | None) -> None:
+    """COPY --from keeps the files' owners but creates the destination directory as root, 0755:
+    give copied directories back the owner and mode the built original shows."""
+    if runtime is None:
+        return
+    for path in dict.fromkeys(result.copies):
+        kind = runtime.files.get(path)
+        if kind is None or kind.kind != "directory" or not kind.owner:
+            continue
+        if kind.owner not in ("0:0", "") or kind.mode not in (0, 0o755):
+            result.fixups.append((path, kind.owner, kind.mode))
+    if result.fixups and result.base != result.twin.image:
+        result.base = result.twin.image  # a minimal base has no shell to run chown in

@@ -37,6 +37,8 @@ class Plan:
     # ENV values that expand a base image's variable, as the built original has them (the twin's
     # base defines other variables: ``PATH=/app/bin:$PATH`` must keep the original's value)
     env_values: dict[str, str] = field(default_factory=dict)
+    # directories the twin must give back their owner and mode (COPY creates them root-owned, 0755)
+    fixups: list[tuple[str, str, int]] = field(default_factory=list)
     lookups: list[str] = field(default_factory=list)  # program names to look for on PATH in a built image
 
 

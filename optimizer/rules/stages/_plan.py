@@ -15,7 +15,7 @@ from ...analysis.facts import Facts
 from ...analysis.runtime import RuntimeFacts
 from ...shell import is_posix_shell
 from ...syntax import Instruction
-from ._carry import ecosystem, env_values, libraries, system_files
+from ._carry import directory_owners, ecosystem, env_values, libraries, system_files
 from ._ecosystems import BuildStep, StageBuild, read_stage
 from ._model import SYSTEM_DIRS, Plan, Refusal, inside
 from ._program import (
@@ -117,6 +117,7 @@ def plan(ctx: Facts) -> Plan | Refusal | None:
     ecosystem(ctx, result, workdir, runtime)
     libraries(result, runtime)
     prove(ctx, result, command.exec_form, items, workdir)
+    directory_owners(result, runtime)
     minimal_from_facts(ctx, result, command.exec_form, runtime)
     return result
 
@@ -181,7 +182,8 @@ def _carry(
         words += program_words(list(check.value[1:]) if check.json else check.args.split()[1:2])
     for word in words:
         path = resolve(word, workdir, outputs)
-        if path is None and "/" not in word and word not in BASE_PROGRAMS:
+        installed = word in result.build.runtime_packages  # e.g. curl for a HEALTHCHECK
+        if path is None and "/" not in word and word not in BASE_PROGRAMS and not installed:
             path = _on_path(ctx, word, runtime)
             if path is None:
                 result.unproven.append(f"`{word}` is not found on PATH among the build outputs")

@@ -64,6 +64,8 @@ def minimal_from_facts(ctx: Facts, result: Plan, exec_form: bool, runtime: Runti
     """``split-runtime = "minimal"`` for a binary the built image shows is static (still verified)."""
     if result.proven or ctx.settings.split_runtime != "minimal" or runtime is None or not exec_form:
         return
+    if result.fixups or result.ldconfig:  # they need a shell in the runtime stage
+        return
     kinds = [runtime.files.get(path) for path in result.artifacts]
     if not kinds or result.packages or any(k is None or k.kind != "elf-static" for k in kinds):
         return

@@ -37,6 +37,8 @@ def render_twin(found: Plan, newline: str) -> str:
     for path in dict.fromkeys(found.copies):
         origin = source if path in workdirs else found.builder_name
         lines.append(f"COPY --from={origin} {path} {path}")
+    for path, owner, mode in found.fixups:
+        lines.append(f"RUN chown {owner} {path} && chmod {mode:o} {path}")
     if found.ldconfig:
         lines.append("RUN ldconfig")
     for instruction in found.metadata:
