@@ -78,6 +78,8 @@ class RuntimeFacts:
                     str(f.get("kind", "data")),
                     str(f.get("interpreter", "")),
                     tuple(f.get("needed", ())),
+                    str(f.get("owner", "")),
+                    int(f.get("mode", 0)),
                 )
                 for path, f in files.items()
             },
