@@ -65,8 +65,8 @@ def ecosystem(ctx: Facts, result: Plan, workdir: str | None, runtime: RuntimeFac
         result.notes.append("production dependencies only (npm prune --omit=dev)")
     if "java" in ecosystems:
         result.notes.append(_java_note(ctx))
-    if "rust" in ecosystems and workdir:
-        result.notes.append("target/ is carried with the WORKDIR")
+    if ecosystems == ["rust"] and workdir:
+        _rust_workdir(ctx, result, workdir)
     if not workdir:
         result.unproven.append("no WORKDIR: the files the program reads are unknown")
 
@@ -141,3 +141,25 @@ def directory_owners(result: Plan, runtime: RuntimeFacts | None) -> None:
             result.fixups.append((path, kind.owner, kind.mode))
     if result.fixups and result.base != result.twin.image:
         result.base = result.twin.image  # a minimal base has no shell to run chown in
+
+
+def _rust_workdir(ctx: Facts, result: Plan, workdir: str) -> None:
+    """Cargo's target/ holds every dependency's build (often GBs): carry the WORKDIR's context entries
+    and the artifacts, not target/ — when the stage fills the WORKDIR only with ``COPY . .``."""
+    context, _ = ctx.build_context()
+    copies = [i for i in ctx.tree.stages[-1].instructions if i.name in ("COPY", "ADD")]
+    whole = len(copies) == 1 and copies[0].args.split() in (
+        ["."] * 2,
+        [".", "./"],
+        [".", workdir],
+        [".", workdir + "/"],
+    )
+    if context is None or not whole or copies[0].flags:
+        result.notes.append("target/ is carried with the WORKDIR")
+        return
+    entries = sorted(rel for rel in context.entries() if "/" not in rel and rel not in ("target", "."))
+    result.copies = [c for c in result.copies if c != workdir]
+    result.copies[:0] = [f"{workdir.rstrip('/')}/{rel}" for rel in entries] + [
+        a for a in result.artifacts if inside(a, workdir) and a not in result.copies
+    ]
+    result.notes.append("target/ stays in the build stage, the release binary is copied")
