@@ -122,8 +122,19 @@ class SplitBuildStage(Rule):
             end = start.start + len(start.text.rstrip("\r\n"))
             edits.append(Edit.insert(end, " AS build"))
         text = ctx.text
-        tail = "" if text.endswith(("\n", "\r")) else tree.newline
-        edits.append(Edit.insert(len(text), tail + render_twin(found, tree.newline)))
+        twin = render_twin(found, tree.newline)
+        if text.endswith(("\n", "\r")) or not tree.nodes:
+            edits.append(Edit.insert(len(text), twin))
+        else:  # no final newline: the last line is rewritten with one, so it does not run on into the twin
+            last = tree.nodes[-1].start
+            if last == start.start:  # a one-line file: keep the builder's ``AS build`` edit apart
+                edits = []
+                twin = (
+                    text[last:] + (" AS build" if tree.stages[-1].name is None else "") + tree.newline + twin
+                )
+            else:
+                twin = text[last:] + tree.newline + twin
+            edits.append(Edit(last, len(text), twin))
         what = ", ".join(found.build.ecosystems)
         message = f"build ({what}) in a `{found.builder_name}` stage and run on `{found.base}`"
         if found.notes:
