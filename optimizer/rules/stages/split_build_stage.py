@@ -59,9 +59,12 @@ CMD ["app"]
 
 ## Fix safety
 Unsafe: the final image's file system changes on purpose. The fix *requires verification*: it is
-shown (``dockopt --unsafe-fixes`` lists it; the diff appears on the verified path) but written only
+shown (``dockopt --unsafe-fixes --show-fixes`` prints the proposed split as a diff) but written only
 by ``dockopt --write --unsafe-fixes --verify``, after the original was built and inspected (its
-libraries, release, users) and the rewrite was built and proven to behave the same.
+libraries, release, users, ENV, directory owners) and the rewrite was built and proven to behave
+the same. Without a built image the plan is more cautious: the Debian release of an unqualified tag
+is assumed, linked libraries are unknown (a C or cgo binary may miss one), Python's install tree is
+assumed to be ``site-packages``, and ENV values expanding base variables are kept as written.
 
 One case is proven statically and written with ``--unsafe-fixes`` alone: a pure Go program —
 every build step is ``go build`` with ``CGO_ENABLED=0`` (on the command or in ENV); the base tag
