@@ -38,6 +38,8 @@ CASES = {
     "go-workdir-files": ("greetings from the WORKDIR", "debian:bookworm-slim"),
     "go-ca-bundle": ("CA bundle loaded", "debian:bookworm-slim"),
     "c-sqlite": ("sqlite 3.", "debian:bookworm-slim"),
+    # make install: the program on PATH and a library no package owns (copied, then ldconfig)
+    "c-make-install": ("hello from libgreet", "debian:bookworm-slim"),
     "shell-entrypoint-user": (
         "running as worker in /opt/app\nWORKDIR writable by worker",
         "debian:bookworm-slim",
