@@ -82,9 +82,9 @@ def plan(ctx: Facts) -> Plan | Refusal | None:
     anchor = final.from_instruction
     if len(tree.stages) > 1:
         return Refusal(anchor, "already multi-stage: the final stage builds, but the split is left to you")
-    if final.platform or any(
-        i.name == "SHELL" and i.json and not is_posix_shell(tuple(i.value)) for i in final.instructions
-    ):
+    if final.platform:
+        return Refusal(anchor, "a --platform stage is not split yet (the twin would need the same platform)")
+    if any(i.name == "SHELL" and i.json and not is_posix_shell(tuple(i.value)) for i in final.instructions):
         return Refusal(anchor, "a Windows or non-POSIX stage is not split")
     if build.other_managers:
         return Refusal(anchor, f"{sorted(build.other_managers)[0]} installs: only Debian twins are planned")
