@@ -27,6 +27,7 @@ OPTIONS: dict[str, tuple[tuple[str, ...], bool]] = {
     "show_fixes": (("--show-fixes",), False),
     "context": (("--context",), True),
     "cache_strategy": (("--cache-strategy",), True),
+    "split_runtime": (("--split-runtime",), True),
     "output_format": (("--output-format",), True),
     "output_file": (("--output-file",), True),
     "exclude": (("--exclude",), True),
@@ -35,6 +36,7 @@ OPTIONS: dict[str, tuple[tuple[str, ...], bool]] = {
 LIST_OPTIONS = ("select", "ignore", "exclude")  # repeatable, and comma-separated
 COLOR_CHOICES = ("auto", "always", "never")
 CACHE_STRATEGIES = ("cleanup", "mounts")  # core.config.CacheStrategy's values (a test holds them equal)
+SPLIT_RUNTIMES = ("twin", "minimal")  # core.config.SplitRuntime's values
 
 
 def fast_parse(argv: list[str]) -> FormatOptions | None:
@@ -73,6 +75,8 @@ def fast_parse(argv: list[str]) -> FormatOptions | None:
     if not options.paths or options.color not in COLOR_CHOICES or (options.write and options.check):
         return None
     if options.cache_strategy is not None and options.cache_strategy not in CACHE_STRATEGIES:
+        return None
+    if options.split_runtime is not None and options.split_runtime not in SPLIT_RUNTIMES:
         return None
     return options
 

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from .core.config import CacheStrategy
+from .core.config import CacheStrategy, SplitRuntime
 from .core.selectors import split_selectors
 from .formatter import FormatOptions, run_format
 
@@ -64,6 +64,14 @@ def format_command(
             "'mounts' keeps them in BuildKit cache mounts.",
         ),
     ] = None,
+    split_runtime: Annotated[
+        SplitRuntime | None,
+        typer.Option(
+            "--split-runtime",
+            help="DO501's runtime stage: 'twin' (the builder's distribution, slim; default) or 'minimal' "
+            "(distroless/static for a proven static binary).",
+        ),
+    ] = None,
     output_format: Annotated[
         str | None,
         typer.Option(
@@ -102,6 +110,7 @@ def format_command(
         show_fixes=show_fixes,
         context=context,
         cache_strategy=cache_strategy.value if cache_strategy else None,
+        split_runtime=split_runtime.value if split_runtime else None,
         output_format=output_format,
         output_file=output_file,
         exclude=split_selectors(exclude),

@@ -31,6 +31,7 @@ class FormatOptions:
     show_fixes: bool = False
     context: str | None = None
     cache_strategy: str | None = None  # None: the config file's (default "cleanup")
+    split_runtime: str | None = None  # None: the config file's (default "twin")
     output_format: str | None = None  # None: $DOCKOPT_OUTPUT_FORMAT, else "full"
     output_file: str | None = None
     exclude: list[str] = field(default_factory=list)  # added to the configured excludes
@@ -67,6 +68,7 @@ def _resolver(options: FormatOptions):
         ignore=tuple(options.ignore),
         unsafe_fixes=True if options.unsafe_fixes else None,
         cache_strategy=options.cache_strategy,  # type: ignore[arg-type]
+        split_runtime=options.split_runtime,  # type: ignore[arg-type]
     )
     return SettingsResolver(overrides, known_selector)
 
@@ -87,8 +89,28 @@ def _show_fixes(stream: TextIO, name: str, applied) -> None:
         _say(stream, f"{where}: {finding.code} [{finding.name}] {finding.message}{safety}\n")
 
 
+def _show_proposed(stream: TextIO, name: str, outcome, color: bool) -> None:
+    """Fixes that need a verified build (``--verify``) are never written without one: show each as
+    the diff it would make on the output, so the user sees the proposal (``--show-fixes``)."""
+    from .engine.edits import apply_edits
+    from .report.diff import colorize, unified_diff
+
+    for finding in outcome.remaining:
+        fix = finding.fix
+        if fix is None or not fix.requires_verification:
+            continue
+        diff = unified_diff(outcome.output, apply_edits(outcome.output, list(fix.edits)), name.lstrip("/"))
+        _say(stream, f"# {finding.code} proposed, written only after a verified build (--verify):\n")
+        _say(stream, colorize(diff) if color else diff, content=True)
+
+
 def _hint(outcome) -> str | None:
     unsafe = [f for f in outcome.remaining if f.applicability.value == "unsafe"]
+    proven = [f for f in unsafe if f.fix is not None and f.fix.requires_verification]
+    if proven and len(proven) == len(unsafe):
+        return (
+            f"{len(proven)} more fix{'es' if len(proven) != 1 else ''} available with --unsafe-fixes --verify"
+        )
     if unsafe:
         return f"{len(unsafe)} more fix{'es' if len(unsafe) != 1 else ''} available with --unsafe-fixes"
     return None
@@ -398,6 +420,8 @@ def _run_file(path: Path, run: _Run, settings_for, explicit_context) -> bool | N
         from .report.model import FileResult
 
         run.report.files.append(FileResult(name, path, text, outcome.output, found, written, outcome.files))
+    if options.show_fixes and run.show_diff and not options.write and not options.check:
+        _show_proposed(terminal, name, outcome, run.use_color)
     if not outcome.any_change:
         return False
     also = _also(outcome)

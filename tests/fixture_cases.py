@@ -2,7 +2,9 @@
 
 A case whose name starts with ``noop-`` must not change. ``case.toml`` may set ``unsafe-fixes``,
 ``select`` (default: the case's own code only), ``context`` (default: the case folder) and
-``cache-strategy`` (``"cleanup"``, the default, or ``"mounts"``).
+``cache-strategy`` (``"cleanup"``, the default, or ``"mounts"``), ``split-runtime`` (``"twin"`` or
+``"minimal"``), ``verified`` (apply fixes that require verification, as the ``--verify`` path does
+once a build proved them) and ``runtime`` (a JSON file of ``RuntimeFacts`` read from a built original).
 The snapshot of each case is ``fix.diff`` beside its Dockerfile; it also shows the diff of any
 second file the fixes change (the ``.dockerignore`` of the DO6xx rules).
 

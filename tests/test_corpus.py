@@ -124,21 +124,26 @@ def test_rules_off_is_identity(path):
     assert outcome.applied == []
 
 
-@pytest.mark.parametrize("unsafe", [False, True], ids=["safe", "unsafe"])
+@pytest.mark.parametrize("mode", ["safe", "unsafe", "verified"])
 @pytest.mark.parametrize("path", FILES, ids=IDS)
-def test_outputs_reparse_and_are_idempotent(path, unsafe):
+def test_outputs_reparse_and_are_idempotent(path, mode):
+    """``verified`` also applies the fixes that need a build to prove them (DO501's split), as the
+    ``--verify`` path writes them once the build passed."""
     text = _text(path)
     if parse(text).errors:
         pytest.skip("invalid input is refused before any rule runs")
     context = path.parent if "real" in path.parts else None
-    settings = Settings(select=("ALL",), unsafe_fixes=unsafe)
-    outcome = fix_text(text, settings, path=path, context_dir=context)
+    settings = Settings(select=("ALL",), unsafe_fixes=mode != "safe")
+    verified = mode == "verified"
+    outcome = fix_text(text, settings, path=path, context_dir=context, verified=verified)
     assert outcome.error is None, outcome.error
     if outcome.changed:
         assert parse(outcome.output).errors == []
         assert buildkit_error(outcome.output) is None
     written = {change.path: change.after for change in outcome.files}  # its .dockerignore, as written
-    again = fix_text(outcome.output, settings, path=path, context_dir=context, files=written)
+    again = fix_text(
+        outcome.output, settings, path=path, context_dir=context, files=written, verified=verified
+    )
     assert again.output == outcome.output, "a second run changed the output"
     assert again.applied == []
     assert again.files == [], "a second run changed the .dockerignore again"

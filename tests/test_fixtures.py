@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 from fixture_cases import Case, cases
 from snapshot_ext import FixtureDiffExtension
 
+from optimizer.analysis.runtime import RuntimeFacts
 from optimizer.core.config import Settings
 from optimizer.engine import findings, fix_text
 from optimizer.report.diff import unified_diff
@@ -21,7 +23,14 @@ def _settings(case: Case) -> Settings:
         select=tuple(case.options.get("select", [case.code])),
         unsafe_fixes=bool(case.options.get("unsafe-fixes", False)),
         cache_strategy=case.options.get("cache-strategy", "cleanup"),
+        split_runtime=case.options.get("split-runtime", "twin"),
     )
+
+
+def _runtime(case: Case) -> RuntimeFacts | None:
+    """``runtime = "file.json"``: facts read from a built original (``RuntimeFacts.to_json``)."""
+    name = case.options.get("runtime")
+    return RuntimeFacts.from_json(json.loads((case.folder / name).read_text())) if name else None
 
 
 def render(case: Case) -> str:
@@ -34,7 +43,16 @@ def _render(case: Case, folder: Path) -> str:
     text = (folder / "Dockerfile").read_bytes().decode("utf-8")
     settings = _settings(case)
     context = folder / case.options.get("context", ".")
-    outcome = fix_text(text, settings, path=folder / "Dockerfile", context_dir=context)
+    runtime = _runtime(case)
+    verified = bool(case.options.get("verified", False))
+    outcome = fix_text(
+        text,
+        settings,
+        path=folder / "Dockerfile",
+        context_dir=context,
+        runtime=runtime,
+        verified=verified,
+    )
     assert outcome.error is None, outcome.error
     before = findings(
         text,
@@ -42,15 +60,25 @@ def _render(case: Case, folder: Path) -> str:
         path=folder / "Dockerfile",
         context_dir=context,
         rules=[r() for r in all_rules() if settings.enabled(r)],
+        runtime=runtime,
     )
     lines = [
         f"# {case.id}"
         + (" (unsafe fixes on)" if settings.unsafe_fixes else "")
         + (" (cache-strategy mounts)" if settings.cache_strategy == "mounts" else "")
+        + (" (verified)" if verified else "")
+        + (" (runtime facts)" if runtime else "")
+        + (" (split-runtime minimal)" if settings.split_runtime == "minimal" else "")
     ]
     for finding in before:
         lines.append(
-            f"# {finding.line}:{finding.column} {finding.code} {finding.message} [{finding.applicability.value}]"
+            f"# {finding.line}:{finding.column} {finding.code} {finding.message} [{finding.applicability.value}"
+            + (
+                ", needs verification"
+                if finding.fix is not None and finding.fix.requires_verification
+                else ""
+            )
+            + "]"
         )
     if not before:
         lines.append("# no findings")

@@ -477,11 +477,11 @@ EVERYTHING = Settings(select=("ALL",), unsafe_fixes=True)
 NOTHING = Settings(ignore=("ALL",))
 
 
-def _check_engine(text: str, chosen: Settings) -> None:
+def _check_engine(text: str, chosen: Settings, verified: bool = False) -> None:
     tree = parse(text)
     assume(not _known_problem(tree))
     try:
-        outcome = fix_text(text, chosen)
+        outcome = fix_text(text, chosen, verified=verified)
     except ParseError as exc:
         assert tree.errors, "ParseError for a tree without errors"
         assert (exc.line, exc.message) == (tree.errors[0].line, tree.errors[0].message)
@@ -496,7 +496,7 @@ def _check_engine(text: str, chosen: Settings) -> None:
     from optimizer.engine.oracle import buildkit_error
 
     assert buildkit_error(output) is None
-    again = fix_text(output, chosen)
+    again = fix_text(output, chosen, verified=verified)
     assert again.error is None and again.output == output and again.applied == []
     assert fix_text(text, NOTHING).output == text
 
@@ -513,6 +513,17 @@ def test_engine_default_rules(text):
 @given(dockerfiles(noise=2))
 def test_engine_every_rule_and_unsafe_fixes(text):
     _check_engine(text, EVERYTHING)
+
+
+@sized(100)
+@given(dockerfiles(noise=2))
+@example('FROM golang:1.22-bookworm\nWORKDIR /src\nCOPY . .\nRUN go build -o app .\nCMD ["./app"]\n')
+@example(
+    "# escape=`\r\nFROM golang:1.22\r\nWORKDIR /src\r\nRUN go build -o app . `\r\n  && true\r\nCMD ./app"
+)
+def test_engine_every_rule_verified(text):
+    """Also the fixes only a verified build writes (DO501's split)."""
+    _check_engine(text, EVERYTHING, verified=True)
 
 
 @sized(200)

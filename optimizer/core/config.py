@@ -17,7 +17,7 @@ from typing import Protocol
 from .selectors import Named, matches
 
 CONFIG_NAMES = ("dockopt.toml", ".dockopt.toml", "pyproject.toml")
-CONFIG_KEYS = ("select", "ignore", "unsafe-fixes", "cache-strategy", "exclude")
+CONFIG_KEYS = ("select", "ignore", "unsafe-fixes", "cache-strategy", "exclude", "split-runtime")
 
 
 class CacheStrategy(enum.StrEnum):
@@ -26,6 +26,14 @@ class CacheStrategy(enum.StrEnum):
 
     CLEANUP = "cleanup"
     MOUNTS = "mounts"
+
+
+class SplitRuntime(enum.StrEnum):
+    """DO501's runtime stage: the slim twin of the builder's distribution, or (for a proven static
+    binary with an exec-form command) a minimal distroless/static base."""
+
+    TWIN = "twin"
+    MINIMAL = "minimal"
 
 
 class ConfigError(Exception):
@@ -44,6 +52,7 @@ class Settings:
     unsafe_fixes: bool = False
     cache_strategy: CacheStrategy = CacheStrategy.CLEANUP
     max_rounds: int = 10
+    split_runtime: SplitRuntime = SplitRuntime.TWIN
     # Files not to process, as absolute patterns anchored at the config file's folder (core/globs.py).
     exclude: tuple[str, ...] = ()
 
@@ -53,6 +62,11 @@ class Settings:
                 object.__setattr__(self, "cache_strategy", CacheStrategy(self.cache_strategy))
             except ValueError:
                 raise ConfigError(f"cache strategy must be one of {choices(CacheStrategy)}") from None
+        if not isinstance(self.split_runtime, SplitRuntime):
+            try:
+                object.__setattr__(self, "split_runtime", SplitRuntime(self.split_runtime))
+            except ValueError:
+                raise ConfigError(f"split runtime must be one of {choices(SplitRuntime)}") from None
 
     @property
     def mounts(self) -> bool:
@@ -76,6 +90,7 @@ class Overrides:
     ignore: tuple[str, ...] = ()
     unsafe_fixes: bool | None = None
     cache_strategy: CacheStrategy | None = None
+    split_runtime: SplitRuntime | None = None
 
     def apply(self, settings: Settings) -> Settings:
         changes: dict[str, object] = {}
@@ -87,6 +102,8 @@ class Overrides:
             changes["unsafe_fixes"] = self.unsafe_fixes
         if self.cache_strategy is not None:
             changes["cache_strategy"] = CacheStrategy(self.cache_strategy)
+        if self.split_runtime is not None:
+            changes["split_runtime"] = SplitRuntime(self.split_runtime)
         return replace(settings, **changes)  # type: ignore[arg-type]
 
 
@@ -138,6 +155,10 @@ def load_config(path: Path) -> Settings:
         strategy = CacheStrategy(data.get("cache-strategy", CacheStrategy.CLEANUP.value))
     except ValueError:
         raise ConfigError(f"{path}: 'cache-strategy' must be one of {choices(CacheStrategy)}") from None
+    try:
+        split_runtime = SplitRuntime(data.get("split-runtime", SplitRuntime.TWIN.value))
+    except ValueError:
+        raise ConfigError(f"{path}: 'split-runtime' must be one of {choices(SplitRuntime)}") from None
     exclude: tuple[str, ...] = ()
     if excludes:
         from .globs import anchor
@@ -150,6 +171,7 @@ def load_config(path: Path) -> Settings:
         unsafe_fixes=unsafe,
         cache_strategy=strategy,
         exclude=exclude,
+        split_runtime=split_runtime,
     )
 
 

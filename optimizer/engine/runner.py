@@ -139,12 +139,13 @@ def findings(
     path: Path | None = None,
     context_dir: Path | None = None,
     rules: list[Rule] | None = None,
+    runtime: RuntimeFacts | None = None,
 ) -> list[Finding]:
     """Every finding on ``text`` as it is (no fixing), all phases. Raises ParseError for bad input."""
     tree = parse(text)
     tree.check()
     source = LazyRules(settings) if rules is None else FixedRules(rules)
-    facts = Facts(tree, text, settings, session=Session(path, context_dir))
+    facts = Facts(tree, text, settings, session=Session(path, context_dir, runtime=runtime))
     return check(facts, source.for_round(facts))
 
 

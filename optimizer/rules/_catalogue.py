@@ -2,7 +2,7 @@
 
 from .base import Phase
 from .entry import Entry
-from .triggers import build_caches, consecutive_runs, copy_before_build, has_instruction, keyword_case, mentions, source_copy_before_install, source_copy_before_run, two_runs_in_a_stage
+from .triggers import build_caches, consecutive_runs, copy_before_build, final_stage_builds, has_instruction, keyword_case, mentions, source_copy_before_install, source_copy_before_run, two_runs_in_a_stage
 
 CATALOGUE: tuple[Entry, ...] = (
     Entry("DO101", "uppercase-keywords", "style.uppercase_keywords", Phase.STYLE, keyword_case),
@@ -25,6 +25,7 @@ CATALOGUE: tuple[Entry, ...] = (
     Entry("DO401", "copy-manifests-first", "caching.copy_manifests_first", Phase.COPY_ORDER, source_copy_before_install),
     Entry("DO402", "copy-source-later", "caching.copy_source_later", Phase.MOVES, source_copy_before_run),
     Entry("DO403", "prefetch-dependencies", "caching.prefetch_dependencies", Phase.COPY_ORDER, copy_before_build),
+    Entry("DO501", "split-build-stage", "stages.split_build_stage", Phase.STAGES, final_stage_builds),
     Entry("DO601", "secret-in-context", "context.secret_in_context", Phase.CONTEXT, has_instruction("COPY", "ADD")),
     Entry("DO602", "dockerignore-junk", "context.dockerignore_junk", Phase.CONTEXT, has_instruction("COPY", "ADD")),
 )

@@ -46,7 +46,8 @@ class Phase(enum.IntEnum):
     LAYERS = 3  # DO201, DO313: join RUNs (cleanups land in the layer that made the mess)
     PACKAGES = 4  # DO3xx: package-manager flags, cleanups and cache mounts in single RUNs
     STYLE = 5  # DO1xx: keywords and ADD→COPY, which no other rule looks at
-    CONTEXT = 6  # DO6xx: .dockerignore entries, decided on the COPYs the other phases leave
+    STAGES = 6  # DO501: split the build after the others, so the builder already carries every fix
+    CONTEXT = 7  # DO6xx: .dockerignore entries, decided on the COPYs the other phases leave
 
 
 class Rule:

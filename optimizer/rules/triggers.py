@@ -265,3 +265,24 @@ def copy_before_build(probe: Probe) -> bool:
 
 
 copy_before_build.needles = _BUILDERS
+
+
+_BUILD_NEEDLES = (
+    "go", "cc", "g++", "c++", "clang", "make", "ninja", "cargo", "jar", "javac", "mvn", "gradle", "tsc",
+    "npm", "yarn", "pnpm", "pip", "msbuild", "dotnet",
+)  # fmt: skip
+_BUILDER_BASES = ("golang", "rust", "buildpack-deps", "gcc", "maven", "gradle", "jdk")
+
+
+@trigger
+def final_stage_builds(probe: Probe) -> bool:
+    """DO501: a RUN of the last stage may run a build tool (or the stage is on a toolchain image)."""
+    stages = probe.tree.stages
+    if not stages:
+        return False
+    runs = [i for i in stages[-1].instructions if i.name == "RUN"]
+    if not runs:
+        return False
+    if any(name in stages[-1].base for name in _BUILDER_BASES):
+        return True
+    return any(probe.mentions(run, _BUILD_NEEDLES) for run in runs)

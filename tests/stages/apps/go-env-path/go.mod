@@ -1,0 +1,3 @@
+module example.com/envcheck
+
+go 1.19

@@ -1,0 +1,4 @@
+import markupsafe
+from markupsafe import _speedups
+
+print("escaped", markupsafe.escape("<b>"), "compiled", _speedups.__file__.endswith(".so"))
