@@ -160,11 +160,14 @@ def measure(
     build_args: Mapping[str, str] | None = None,
     runs: int = 1,
     progress: Progress | None = None,
+    while_built: Callable[[Mapping[str, str], Mapping[str, Snapshot]], None] | None = None,
 ) -> Measured:
     """Build and time every text (the first one is the reference, normally the original).
 
     A build failure of the first text stops everything (nothing can be compared with it); a failure of
-    another text is recorded in ``failures`` and the others go on.
+    another text is recorded in ``failures`` and the others go on. ``while_built`` is called with
+    label -> image tag and label -> snapshot of every text that built, while the images still
+    exist (to run them).
     """
     say = progress or (lambda _message: None)
     labels = list(texts)
@@ -222,6 +225,10 @@ def measure(
                 m = measurements[label]
                 m.size, m.uncompressed_size = snapshot.engine_size, snapshot.uncompressed_size
                 m.layers = snapshot.layer_count
+            if while_built is not None:
+                built = {label: builder.tag(label, "cold", 0) for label in snapshots}
+                say("running the images")
+                while_built(built, snapshots)
         return _result(measurements, snapshots, failures, workspace, builder)
 
 

@@ -19,10 +19,13 @@ from .measure import Measurement, Progress, measure
 from .problems import Problem, build_text, original_failed, reason, rewrite_failed, syntax_notes
 
 if TYPE_CHECKING:
+    from optimizer.analysis.runtime import RuntimeFacts
     from optimizer.core.config import Settings
     from optimizer.rules.base import Rule
 
     from .compare import Comparison
+    from .snapshot import Snapshot
+    from .split import SplitComparison
 
 ORIGINAL = "original"
 
@@ -59,6 +62,10 @@ class VerifyReport:
     problem: Problem | None = None
     seconds: float = 0.0
     image_repository: str | None = None  # the repository of every image this run built (and removed)
+    # A rewrite that changes the final image on purpose (a split) is judged by ``split.py`` instead
+    # of file equality: config, runtime closure, explained drops, behaviour.
+    split: SplitComparison | None = None
+    smoke: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -67,6 +74,8 @@ class VerifyReport:
             return "error"
         if not self.changed:
             return "unchanged"
+        if self.split is not None:
+            return "equivalent" if self.split.equivalent else "not-equivalent"
         if self.comparison is None:
             return "error"
         return "equivalent" if self.comparison.equivalent else "not-equivalent"
@@ -115,6 +124,11 @@ def verify(
     rules: list[Rule] | None = None,
     docker: DockerCLI | None = None,
     progress: Progress | None = None,
+    runtime: RuntimeFacts | None = None,
+    verified: bool = False,
+    smoke: Sequence[str] = (),
+    split: bool | None = None,
+    behaviour_timeout: float | None = None,
 ) -> VerifyReport:
     """Verify one rewrite of ``dockerfile_path`` (see ``verify_variants``)."""
     from optimizer.core.config import Settings
@@ -130,6 +144,11 @@ def verify(
         rules=rules,
         docker=docker,
         progress=progress,
+        runtime=runtime,
+        verified=verified,
+        smoke=smoke,
+        split=split,
+        behaviour_timeout=behaviour_timeout,
     )["rewritten"]
 
 
@@ -146,6 +165,12 @@ def verify_variants(
     docker: DockerCLI | None = None,
     progress: Progress | None = None,
     measure_unchanged: bool = False,
+    runtime: RuntimeFacts | None = None,
+    verified: bool = False,
+    smoke: Sequence[str] = (),
+    split: bool | None = None,
+    behaviour_timeout: float | None = None,
+    verified_variants: Sequence[str] | None = None,
 ) -> dict[str, VerifyReport]:
     """One report per named settings variant, building the original once for all of them.
 
@@ -153,6 +178,12 @@ def verify_variants(
     tests); ``docker`` defaults to the ``docker`` CLI with the current environment. When no variant
     changes anything nothing is built, unless ``measure_unchanged`` (the benchmark wants the original's
     numbers either way).
+
+    ``runtime``/``verified`` are passed to the engine (the verified fix path: fixes that require
+    verification are applied, planned with the facts of the built original); ``verified_variants``
+    limits that to some variants. A rewrite that changes the final image on purpose (``split``
+    True, or detected by ``split.structure_changed``) is judged by ``split.compare_split``: the
+    images are run (``smoke`` commands too, ``behaviour_timeout`` seconds each).
     """
     if "original" in variants:
         raise ValueError("'original' is reserved for the unchanged Dockerfile")
@@ -171,6 +202,7 @@ def verify_variants(
             runs=runs,
             variant=name,
             unsafe_fixes=settings.unsafe_fixes,
+            smoke=list(smoke),
         )
         for name, settings in variants.items()
     }
@@ -196,7 +228,10 @@ def verify_variants(
     rewrites: dict[str, str] = {}  # variant -> rewritten text, for the variants that change something
     for name, settings in variants.items():
         report = reports[name]
-        output, applied, problem = _rewrite(text, settings, path, context, rules)
+        use_verified = verified and (verified_variants is None or name in verified_variants)
+        output, applied, problem = _rewrite(
+            text, settings, path, context, rules, runtime=runtime if use_verified else None, verified=use_verified
+        )
         report.problem, report.applied = problem, applied
         if problem is None and output != text:
             report.changed, report.rewritten_text = True, output
@@ -217,7 +252,38 @@ def verify_variants(
     for name in rewrites:
         reports[name].notes.extend(notes)
 
+    from .split import structure_changed
+
+    split_labels = {
+        label_of[name]
+        for name in rewrites
+        if split or (split is None and structure_changed(text, rewrites[name], reports[name].applied_codes))
+    }
+    split_results: dict[str, SplitComparison] = {}
     docker = docker or DockerCLI()
+
+    def while_built(tags: Mapping[str, str], snapshots: Mapping[str, Snapshot]) -> None:
+        if not split_labels or ORIGINAL not in snapshots:
+            return
+        from .splitrun import judge_splits
+
+        allowed = {
+            label_of[name]: {rule.code: rule.removes for rule in reports[name].applied} for name in rewrites
+        }
+        split_results.update(
+            judge_splits(
+                docker,
+                text,
+                tags,
+                snapshots,
+                {label: allowed.get(label, {}) for label in split_labels},
+                {label_of[name]: output for name, output in rewrites.items()},
+                smoke=smoke,
+                timeout=behaviour_timeout,
+                progress=progress,
+            )
+        )
+
     try:
         info = docker.detect()
     except EngineError as exc:
@@ -235,6 +301,7 @@ def verify_variants(
             build_args=build_args,
             runs=runs,
             progress=progress,
+            while_built=while_built if split_labels else None,
         )
     except EngineError as exc:
         return fail_all(Problem("engine", str(exc)), measured_names)
@@ -277,6 +344,7 @@ def verify_variants(
             continue
         from .compare import compare_snapshots
 
+        report.split = split_results.get(label_of[name])
         report.comparison = compare_snapshots(
             measured.snapshots[ORIGINAL],
             measured.snapshots[label_of[name]],
@@ -298,7 +366,14 @@ def _read(path: Path) -> tuple[str | None, Problem | None]:
 
 
 def _rewrite(
-    text: str, settings: Settings, path: Path, context: Path, rules: list[Rule] | None
+    text: str,
+    settings: Settings,
+    path: Path,
+    context: Path,
+    rules: list[Rule] | None,
+    *,
+    runtime: RuntimeFacts | None = None,
+    verified: bool = False,
 ) -> tuple[str, list[AppliedRule], Problem | None]:
     """(rewritten text, applied rules, problem) — the same engine run as ``dockopt --write``."""
     from optimizer.engine import fix_text
@@ -306,7 +381,9 @@ def _rewrite(
     from optimizer.syntax import ParseError
 
     try:
-        outcome = fix_text(text, settings, path=path, context_dir=context, rules=rules)
+        outcome = fix_text(
+            text, settings, path=path, context_dir=context, rules=rules, runtime=runtime, verified=verified
+        )
     except ParseError as exc:
         return text, [], Problem("input", exc.format(str(path)))
     except RecursionError:
