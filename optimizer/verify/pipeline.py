@@ -129,6 +129,7 @@ def verify(
     smoke: Sequence[str] = (),
     split: bool | None = None,
     behaviour_timeout: float | None = None,
+    text: str | None = None,
 ) -> VerifyReport:
     """Verify one rewrite of ``dockerfile_path`` (see ``verify_variants``)."""
     from optimizer.core.config import Settings
@@ -149,6 +150,7 @@ def verify(
         smoke=smoke,
         split=split,
         behaviour_timeout=behaviour_timeout,
+        text=text,
     )["rewritten"]
 
 
@@ -171,6 +173,7 @@ def verify_variants(
     split: bool | None = None,
     behaviour_timeout: float | None = None,
     verified_variants: Sequence[str] | None = None,
+    text: str | None = None,
 ) -> dict[str, VerifyReport]:
     """One report per named settings variant, building the original once for all of them.
 
@@ -183,7 +186,8 @@ def verify_variants(
     verification are applied, planned with the facts of the built original); ``verified_variants``
     limits that to some variants. A rewrite that changes the final image on purpose (``split``
     True, or detected by ``split.structure_changed``) is judged by ``split.compare_split``: the
-    images are run (``smoke`` commands too, ``behaviour_timeout`` seconds each).
+    images are run (``smoke`` commands too, ``behaviour_timeout`` seconds each). ``text`` is the
+    Dockerfile's content when it is not to be read from ``dockerfile_path`` (stdin).
     """
     if "original" in variants:
         raise ValueError("'original' is reserved for the unchanged Dockerfile")
@@ -220,9 +224,10 @@ def verify_variants(
 
     if not context.is_dir():
         return fail_all(Problem("input", f"{context}: build context is not a directory"))
-    text, problem = _read(path)
-    if problem is not None:
-        return fail_all(problem)
+    if text is None:
+        text, problem = _read(path)
+        if problem is not None:
+            return fail_all(problem)
     assert text is not None
 
     rewrites: dict[str, str] = {}  # variant -> rewritten text, for the variants that change something
