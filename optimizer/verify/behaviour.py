@@ -121,6 +121,16 @@ def compare_behaviour(before: Behaviour, after: Behaviour) -> list[BehaviourDiff
     return diffs
 
 
+def summary(b: Behaviour) -> str:
+    """One line: how the run ended, the ports, the healthcheck and the smoke commands."""
+    parts = [_state(b)]
+    parts += [f"port {p.port} {_port(p)}" for p in b.ports]
+    if b.healthcheck is not None:
+        parts.append(f"healthcheck {_command(b.healthcheck)}")
+    parts += [f"smoke `{s.command}` {_command(s)}" for s in b.smoke]
+    return "; ".join(_short(p, 80) for p in parts)
+
+
 def _port(p: PortAnswer) -> str:
     return ("connects" if p.connected else "refused") + (f": {mask(p.answer)}" if p.answer else "")
 

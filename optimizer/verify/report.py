@@ -140,6 +140,11 @@ def _split_lines(report: VerifyReport, limit: int) -> list[str]:
     if s.changed_outside:
         lines.append(f"changed outside the closure (not judged): {len(s.changed_outside)} path(s)")
     lines.append(f"behaviour: {ok[s.behaviour_ran and not s.behaviour] if s.behaviour_ran else 'NOT RUN'}")
+    if s.observed is not None:
+        from .behaviour import summary
+
+        lines.append(f"  original: {summary(s.observed[0])}")
+        lines.append(f"  rewrite:  {summary(s.observed[1])}")
     lines.extend("  " + b.describe() for b in s.behaviour[:limit])
     lines.extend(f"  note: {n}" for n in s.behaviour_notes[:limit])
     if report.smoke:

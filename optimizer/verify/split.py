@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .behaviour import Behaviour, BehaviourDifference, compare_behaviour
+from .behaviour import Behaviour, BehaviourDifference, compare_behaviour, summary
 from .closure import (
     Closure,
     ImageFiles,
@@ -187,6 +187,7 @@ class SplitComparison:
     behaviour: list[BehaviourDifference]
     behaviour_notes: list[str] = field(default_factory=list)
     behaviour_ran: bool = False
+    observed: tuple[Behaviour, Behaviour] | None = None  # what the original and the rewrite did
 
     @property
     def unexplained_drops(self) -> list[Drop]:
@@ -234,6 +235,7 @@ class SplitComparison:
             "behaviour_ran": self.behaviour_ran,
             "behaviour": [b.__dict__ for b in self.behaviour],
             "behaviour_notes": self.behaviour_notes,
+            "observed": [summary(b) for b in self.observed] if self.observed else None,
             "reasons": [] if self.equivalent else self.reasons(),
         }
 
@@ -477,4 +479,5 @@ def compare_split(
         behaviour=behaviour_diffs,
         behaviour_notes=notes,
         behaviour_ran=ran,
+        observed=behaviour,
     )

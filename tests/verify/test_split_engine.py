@@ -54,7 +54,10 @@ C_LIB = (
     "RUN ln -s libsqlite3.so.0.8.6 /usr/lib/x86_64-linux-gnu/libsqlite3.so.0\n"
 )
 C_TAIL = 'COPY --from=build /usr/local/bin/sqlver /usr/local/bin/sqlver\nWORKDIR /src\nCOPY --from=build /src /src\nCMD ["sqlver"]\n'
-C_SPLITS = {"correct": C_BUILD + C_LIB + C_TAIL, "no-shared-library": C_BUILD + C_TAIL}
+# The original has a CA bundle (buildpack-deps): a twin must keep it, even for a program that does not
+# obviously use it.
+C_CA = "COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt\n"
+C_SPLITS = {"correct": C_BUILD + C_CA + C_LIB + C_TAIL, "no-shared-library": C_BUILD + C_CA + C_TAIL}
 
 
 def _judge(engine_env: dict[str, str], app: str, splits: dict[str, str]):
@@ -95,6 +98,10 @@ def test_go_correct_split_is_verified(go_verdicts) -> None:
     kinds = {d.explained_by.split(" ", 1)[0] for d in verdict.dropped if d.explained_by}
     assert {"package", "toolchain"} <= kinds
     assert verdict.closure_size >= 3  # the binary, the WORKDIR files, the CA bundle
+    assert verdict.observed is not None
+    original = verdict.observed[0]
+    assert original.running and "greeter: hello as appuser" in original.stdout
+    assert [(p.port, p.connected, p.answer) for p in original.ports] == [("8080/tcp", True, "HTTP/1.0 200 OK | hello")]
 
 
 def test_go_split_without_the_workdir_file_is_refused(go_verdicts) -> None:
