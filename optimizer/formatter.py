@@ -89,10 +89,14 @@ def _show_fixes(stream: TextIO, name: str, applied) -> None:
         _say(stream, f"{where}: {finding.code} [{finding.name}] {finding.message}{safety}\n")
 
 
-def _hint(outcome) -> str | None:
-    unsafe = [f for f in outcome.remaining if f.applicability.value == "unsafe"]
+def _hint(outcome, verify: bool = False) -> str | None:
+    proof = [f for f in outcome.remaining if f.fix is not None and f.fix.requires_verification]
+    unsafe = [f for f in outcome.remaining if f.applicability.value == "unsafe" and f not in proof]
     if unsafe:
         return f"{len(unsafe)} more fix{'es' if len(unsafe) != 1 else ''} available with --unsafe-fixes"
+    if proof and not verify:
+        n = len(proof)
+        return f"{n} more fix{'es' if n != 1 else ''} available with --unsafe-fixes --verify (written only when a build proves {'them' if n != 1 else 'it'})"
     return None
 
 
@@ -411,7 +415,7 @@ def _run_file(path: Path, run: _Run, settings_for, explicit_context) -> bool | N
     if error:
         run.error(error)
         return None
-    hint = _hint(outcome)
+    hint = _hint(outcome, options.verify)
     if hint:  # also when nothing else changes: the unsafe fixes are what the user is missing
         _say(stderr, f"{name}: {hint}\n")
     written = False
@@ -478,7 +482,7 @@ def _run_stdin(run: _Run, settings_for, explicit_context: Path | None) -> int:
         run.report.files.append(FileResult(name, path, text, outcome.output, found))
     if options.show_fixes:
         _show_fixes(stderr, name, outcome.applied)
-    hint = _hint(outcome)
+    hint = _hint(outcome, options.verify)
     if hint:
         _say(stderr, f"{name}: {hint}\n")
     if options.check:

@@ -119,7 +119,8 @@ def test_stdin_prints_the_result_and_says_why_it_was_refused(monkeypatch, tmp_pa
     result = fixpath.VerifiedResult(base, pending=list(base.remaining), refusal="DO597: runtime closure: x missing")
     code, out, err = _format(monkeypatch, tmp_path, result, write=False, stdin="FROM debian\n")
     assert code == 1 and out == "FROM debian\n"
-    assert "-: verification refused DO597: runtime closure: x missing; the other fixes are applied" in err
+    assert "-: verification refused DO597: runtime closure: x missing; nothing is applied\n" in err
+    assert "more fix" not in err
 
 
 def test_without_an_engine_one_line_exit_2_nothing_written(tmp_path: Path) -> None:
