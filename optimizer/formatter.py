@@ -161,7 +161,11 @@ def _process_verified(
         return None, None, f"{name}: input too deeply nested to process"
     except Exception as exc:  # noqa: BLE001 - a rule's or the engine's bug must not cost a traceback
         detail = " ".join(f"{type(exc).__name__}: {exc}".split())
-        return None, None, f"{name}: internal error: {detail}; the file was left unchanged. Please report this as a dockopt bug."
+        return (
+            None,
+            None,
+            f"{name}: internal error: {detail}; the file was left unchanged. Please report this as a dockopt bug.",
+        )
     outcome = result.outcome
     if outcome.error is not None:
         return None, None, f"{name}: internal error: {outcome.error}"

@@ -30,8 +30,10 @@ _MASKS = (
     (re.compile(r"\b\d{4}[-/]\d{2}[-/]\d{2}\b"), "<date>"),
     (re.compile(r"\b\d{1,2}:\d{2}:\d{2}(\.\d+)?\b"), "<time>"),
     (
-        re.compile(r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun),? \d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
-                   r"[a-z]* \d{4}"),
+        re.compile(
+            r"\b(Mon|Tue|Wed|Thu|Fri|Sat|Sun),? \d{1,2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+            r"[a-z]* \d{4}"
+        ),
         "<date>",
     ),
     (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<uuid>"),
@@ -154,7 +156,9 @@ _PROBE = (
 class Runner:
     """Runs images on the engine; every container it starts is named and removed by id."""
 
-    def __init__(self, docker: DockerCLI, *, timeout: float = DEFAULT_TIMEOUT, prober: str | None = None) -> None:
+    def __init__(
+        self, docker: DockerCLI, *, timeout: float = DEFAULT_TIMEOUT, prober: str | None = None
+    ) -> None:
         self.docker = docker
         self.timeout = timeout
         self.prober = prober  # the image the port probe runs in (default: the image under test)
@@ -163,7 +167,11 @@ class Runner:
         return self.docker._run(list(args), timeout=timeout)
 
     def run(
-        self, image: str, *, ports: Sequence[str] = (), healthcheck: list[str] | None = None,
+        self,
+        image: str,
+        *,
+        ports: Sequence[str] = (),
+        healthcheck: list[str] | None = None,
         smoke: Sequence[str] = (),
     ) -> Behaviour:
         name = f"dockopt-verify-run-{uuid.uuid4().hex[:12]}"
@@ -171,7 +179,9 @@ class Runner:
         if started.returncode != 0:
             message = (started.stderr or started.stdout).strip().splitlines()[-1:] or ["docker run failed"]
             self._docker(["rm", "-f", name])
-            return Behaviour(False, None, "", "", notes=[f"could not start: {message[0]}"], smoke=self._smoke(image, smoke))
+            return Behaviour(
+                False, None, "", "", notes=[f"could not start: {message[0]}"], smoke=self._smoke(image, smoke)
+            )
         try:
             answers = self._probe_ports(name, ports)
             deadline = time.monotonic() + self.timeout
@@ -184,7 +194,9 @@ class Runner:
                 health = CommandResult("healthcheck", None, "container not running")
             self._docker(["stop", "-t", "2", name], timeout=30)
             logs = self._docker(["logs", name], timeout=30)
-            behaviour = Behaviour(running, None if running else code, logs.stdout, logs.stderr, answers, health)
+            behaviour = Behaviour(
+                running, None if running else code, logs.stdout, logs.stderr, answers, health
+            )
         finally:
             self._docker(["rm", "-f", name], timeout=30)
         behaviour.smoke = self._smoke(image, smoke)
@@ -211,13 +223,22 @@ class Runner:
             answer = PortAnswer(port, False)
             while time.monotonic() < deadline:
                 result = self._docker(
-                    ["run", "--rm", "--network", f"container:{name}", "--entrypoint", "bash", prober,
-                     "-c", _PROBE.format(port=int(number))],
+                    [
+                        "run",
+                        "--rm",
+                        "--network",
+                        f"container:{name}",
+                        "--entrypoint",
+                        "bash",
+                        prober,
+                        "-c",
+                        _PROBE.format(port=int(number)),
+                    ],
                     timeout=30,
                 )
                 if result.returncode == 0:
                     head = result.stdout.replace("\r\n", "\n")
-                    status, _, body = head.partition("\n")
+                    status = head.partition("\n")[0]
                     text = status if status.startswith("HTTP/") else ""
                     if text and "\n\n" in head:
                         text += " | " + head.split("\n\n", 1)[1][:200]
@@ -247,9 +268,12 @@ class Runner:
         for command in commands:
             try:
                 result = self._docker(
-                    ["run", "--rm", "--entrypoint", "/bin/sh", image, "-c", command], timeout=max(self.timeout * 6, 30)
+                    ["run", "--rm", "--entrypoint", "/bin/sh", image, "-c", command],
+                    timeout=max(self.timeout * 6, 30),
                 )
-                results.append(CommandResult(command, result.returncode, mask(result.stdout + result.stderr)[:2000]))
+                results.append(
+                    CommandResult(command, result.returncode, mask(result.stdout + result.stderr)[:2000])
+                )
             except Exception as exc:  # noqa: BLE001 - a timeout is a result
                 results.append(CommandResult(command, None, str(exc)))
         return results

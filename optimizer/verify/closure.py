@@ -82,10 +82,10 @@ def parse_elf(data: bytes) -> ElfInfo | None:
     endian = "<" if data[5] == 1 else ">"
     try:
         if is64:
-            phoff, = struct.unpack_from(endian + "Q", data, 0x20)
+            (phoff,) = struct.unpack_from(endian + "Q", data, 0x20)
             phentsize, phnum = struct.unpack_from(endian + "HH", data, 0x36)
         else:
-            phoff, = struct.unpack_from(endian + "I", data, 0x1C)
+            (phoff,) = struct.unpack_from(endian + "I", data, 0x1C)
             phentsize, phnum = struct.unpack_from(endian + "HH", data, 0x2A)
         loads: list[tuple[int, int, int]] = []  # (vaddr, offset, filesz)
         interpreter = ""
@@ -262,9 +262,8 @@ def runtime_closure(
                 return
         path = word if word.startswith("/") else posixpath.normpath(posixpath.join(workdir, word))
         target = resolve(files, path)
-        if target is not None and target in files and files[target].kind in ("file", "hardlink"):
-            if closure.add(path, target, why):
-                todo.append((path, why))
+        if is_regular(files, target) and closure.add(path, target, why):
+            todo.append((path, why))
 
     for index, argv in enumerate(command_words(config)):
         why = "command" if index == 0 else "healthcheck"
@@ -325,7 +324,9 @@ def runtime_closure(
         prefix = workdir + "/"
         for path in sorted(files):
             if path.startswith(prefix) and files[path].kind in ("file", "hardlink", "symlink"):
-                closure.add(path, resolve(files, path) if files[path].kind == "symlink" else path, "WORKDIR file")
+                closure.add(
+                    path, resolve(files, path) if files[path].kind == "symlink" else path, "WORKDIR file"
+                )
     if is_regular(files, resolve(files, CA_BUNDLE)):
         closure.add(CA_BUNDLE, resolve(files, CA_BUNDLE), "CA bundle")
     if ZONEINFO in files:
@@ -340,9 +341,7 @@ def user_entries(user: str, passwd: bytes | None, group: bytes | None) -> tuple[
     name, _, group_name = (user or "root").partition(":")
     passwd_lines = (passwd or b"").decode(errors="replace").splitlines()
     group_lines = (group or b"").decode(errors="replace").splitlines()
-    wanted_p = [
-        line for line in passwd_lines if line.split(":")[0] == name or _field(line, 2) == name
-    ][:1]
+    wanted_p = [line for line in passwd_lines if line.split(":")[0] == name or _field(line, 2) == name][:1]
     gid = _field(wanted_p[0], 3) if wanted_p else ""
     wanted_g = [
         line

@@ -235,7 +235,13 @@ def verify_variants(
         report = reports[name]
         use_verified = verified and (verified_variants is None or name in verified_variants)
         output, applied, problem = _rewrite(
-            text, settings, path, context, rules, runtime=runtime if use_verified else None, verified=use_verified
+            text,
+            settings,
+            path,
+            context,
+            rules,
+            runtime=runtime if use_verified else None,
+            verified=use_verified,
         )
         report.problem, report.applied = problem, applied
         if problem is None and output != text:

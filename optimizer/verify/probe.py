@@ -38,7 +38,9 @@ class ContainerFiles:
 
     def _ensure(self) -> bool:
         if not self.created:
-            result = self.docker._run(["create", "--name", self.name, self.image, "/dockopt-never-run"], timeout=60)
+            result = self.docker._run(
+                ["create", "--name", self.name, self.image, "/dockopt-never-run"], timeout=60
+            )
             self.created = result.returncode == 0
         return self.created
 
@@ -53,7 +55,9 @@ class ContainerFiles:
             return {}
         import shutil
 
-        program = shutil.which(self.docker.executable, path=self.docker.env.get("PATH")) or self.docker.executable
+        program = (
+            shutil.which(self.docker.executable, path=self.docker.env.get("PATH")) or self.docker.executable
+        )
         try:
             result = subprocess.run(
                 [program, "cp", f"{self.name}:{path}", "-"],

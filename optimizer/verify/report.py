@@ -129,9 +129,7 @@ def _split_lines(report: VerifyReport, limit: int) -> list[str]:
     lines.extend(f"  note: {n}" for n in s.closure_notes[:limit])
     unexplained = s.unexplained_drops
     counts = ", ".join(f"{n} {k}" for k, n in sorted(_kinds(s).items()))
-    lines.append(
-        f"dropped paths: {len(s.dropped)} ({counts or 'none explained'}): {ok[not unexplained]}"
-    )
+    lines.append(f"dropped paths: {len(s.dropped)} ({counts or 'none explained'}): {ok[not unexplained]}")
     if unexplained:
         lines.append(f"  {len(unexplained)} not explained:")
         lines.extend(f"    - {d.path} ({d.kind})" for d in unexplained[:limit])

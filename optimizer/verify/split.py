@@ -32,7 +32,14 @@ from .closure import (
     runtime_closure,
     user_entries,
 )
-from .compare import ConfigDifference, _DeclaredPaths, _glob, _volatile_match, PathDifference, VOLATILE_PATTERNS
+from .compare import (
+    VOLATILE_PATTERNS,
+    ConfigDifference,
+    PathDifference,
+    _DeclaredPaths,
+    _glob,
+    _volatile_match,
+)
 from .snapshot import Entry, Snapshot
 
 TOOLCHAINS = (
@@ -88,7 +95,16 @@ PACKAGE_BOOKKEEPING = (
     "/var/lib/dpkg/alternatives/*",
 )
 # Config fields the Dockerfile controls with one instruction each.
-PLAIN_FIELDS = ("Entrypoint", "Cmd", "WorkingDir", "User", "ExposedPorts", "Volumes", "Healthcheck", "StopSignal")
+PLAIN_FIELDS = (
+    "Entrypoint",
+    "Cmd",
+    "WorkingDir",
+    "User",
+    "ExposedPorts",
+    "Volumes",
+    "Healthcheck",
+    "StopSignal",
+)
 
 
 @dataclass(frozen=True)
@@ -195,9 +211,10 @@ class SplitComparison:
 
     @property
     def equivalent(self) -> bool:
-        return not (
-            self.config_differences or self.closure_problems or self.unexplained_drops or self.behaviour
-        ) and self.behaviour_ran
+        return (
+            not (self.config_differences or self.closure_problems or self.unexplained_drops or self.behaviour)
+            and self.behaviour_ran
+        )
 
     def reasons(self) -> list[str]:
         """One line per failed check, for the fix path's refusal message."""
@@ -208,9 +225,7 @@ class SplitComparison:
             out.append("runtime closure: " + "; ".join(p.describe() for p in self.closure_problems[:5]))
         drops = self.unexplained_drops
         if drops:
-            out.append(
-                f"{len(drops)} dropped path(s) not explained: " + ", ".join(d.path for d in drops[:5])
-            )
+            out.append(f"{len(drops)} dropped path(s) not explained: " + ", ".join(d.path for d in drops[:5]))
         if self.behaviour:
             out.append("behaviour differs: " + "; ".join(b.describe() for b in self.behaviour[:5]))
         if not self.behaviour_ran:
@@ -253,7 +268,9 @@ def _explained_counts(drops: list[Drop]) -> dict[str, int]:
     return counts
 
 
-def compare_split_configs(before: Snapshot, after: Snapshot, facts: DockerfileFacts) -> list[ConfigDifference]:
+def compare_split_configs(
+    before: Snapshot, after: Snapshot, facts: DockerfileFacts
+) -> list[ConfigDifference]:
     a, b = before.config, after.config
     diffs: list[ConfigDifference] = []
 
@@ -313,16 +330,24 @@ def check_closure(
         if source.sha256 != target.sha256:
             problems.append(ClosureProblem(item.path, item.why, "different content"))
         elif (source.mode & 0o111) != (target.mode & 0o111):
-            problems.append(ClosureProblem(item.path, item.why, f"mode {source.mode:04o} -> {target.mode:04o}"))
+            problems.append(
+                ClosureProblem(item.path, item.why, f"mode {source.mode:04o} -> {target.mode:04o}")
+            )
     user = before.config.user
-    passwd_a, group_a = user_entries(user, before_reader.read("/etc/passwd"), before_reader.read("/etc/group"))
+    passwd_a, group_a = user_entries(
+        user, before_reader.read("/etc/passwd"), before_reader.read("/etc/group")
+    )
     passwd_b, group_b = lines_of(after_reader.read("/etc/passwd")), lines_of(after_reader.read("/etc/group"))
     for line in passwd_a:
         if line not in passwd_b:
-            problems.append(ClosureProblem("/etc/passwd", f"the entry of USER {user or 'root'}", f"no line {line!r}"))
+            problems.append(
+                ClosureProblem("/etc/passwd", f"the entry of USER {user or 'root'}", f"no line {line!r}")
+            )
     for line in group_a:
         if line not in group_b:
-            problems.append(ClosureProblem("/etc/group", f"the group of USER {user or 'root'}", f"no line {line!r}"))
+            problems.append(
+                ClosureProblem("/etc/group", f"the group of USER {user or 'root'}", f"no line {line!r}")
+            )
     if user and not passwd_a and not user.split(":")[0].isdigit():
         problems.append(ClosureProblem("/etc/passwd", f"USER {user}", "the original has no such user either"))
     return problems

@@ -9,13 +9,13 @@ import pytest
 
 from optimizer.verify.behaviour import Behaviour, CommandResult, PortAnswer, compare_behaviour, mask
 from optimizer.verify.closure import DictFiles, parse_elf, resolve, runtime_closure
+from optimizer.verify.snapshot import Entry, ImageConfig, Snapshot
 from optimizer.verify.split import (
     DockerfileFacts,
     compare_split,
     dockerfile_facts,
     structure_changed,
 )
-from optimizer.verify.snapshot import Entry, ImageConfig, Snapshot
 
 
 def elf(needed: list[str], interpreter: str = "/lib64/ld-linux-x86-64.so.2") -> bytes:
@@ -94,7 +94,11 @@ LINKS = {
     "/usr/lib/x86_64-linux-gnu/libsqlite3.so.0": "libsqlite3.so.0.8.6",
 }
 CONFIG = ImageConfig(
-    env=("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "GOLANG_VERSION=1.19", "MODE=prod"),
+    env=(
+        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "GOLANG_VERSION=1.19",
+        "MODE=prod",
+    ),
     cmd=("app", "--config", "config.yaml"),
     working_dir="/app",
     user="app",
@@ -108,11 +112,20 @@ BUILD_ONLY = {
     "/root/.cache/go-build/ab/cd": b"cache",
     "/src/main.go": b"package main",
 }
-RUNNING = Behaviour(True, None, "listening on :8080 at 2026-12-03T20:11:00Z\n", "", [PortAnswer("8080/tcp", True, "HTTP/1.0 200 OK")])
+RUNNING = Behaviour(
+    True,
+    None,
+    "listening on :8080 at 2026-12-03T20:11:00Z\n",
+    "",
+    [PortAnswer("8080/tcp", True, "HTTP/1.0 200 OK")],
+)
 
 
 def pair(
-    *, drop: tuple[str, ...] = (), change: dict[str, bytes] | None = None, config: ImageConfig | None = None,
+    *,
+    drop: tuple[str, ...] = (),
+    change: dict[str, bytes] | None = None,
+    config: ImageConfig | None = None,
     extra_before: dict[str, bytes] | None = None,
 ) -> tuple[Snapshot, DictFiles, Snapshot, DictFiles]:
     before_contents = {**RUNTIME, **BUILD_ONLY, **(extra_before or {})}
@@ -127,7 +140,13 @@ def pair(
 
 def judge(before, before_files, after, after_files, behaviour=(RUNNING, RUNNING), **kwargs):
     return compare_split(
-        before, after, facts=FACTS, before_reader=before_files, after_reader=after_files, behaviour=behaviour, **kwargs
+        before,
+        after,
+        facts=FACTS,
+        before_reader=before_files,
+        after_reader=after_files,
+        behaviour=behaviour,
+        **kwargs,
     )
 
 
@@ -141,7 +160,9 @@ def test_elf_parser_reads_interpreter_and_needed() -> None:
 
 def test_resolve_follows_symlinks_in_every_component() -> None:
     snap, _ = image(RUNTIME, links=LINKS)
-    assert resolve(snap.files, "/lib64/ld-linux-x86-64.so.2") == "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+    assert (
+        resolve(snap.files, "/lib64/ld-linux-x86-64.so.2") == "/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2"
+    )
     assert resolve(snap.files, "/nope/x") is None
 
 
@@ -169,7 +190,9 @@ def test_a_correct_split_is_equivalent() -> None:
 def test_build_inputs_outside_the_copy_destinations_are_not_explained() -> None:
     before, bf, after, af = pair()
     facts = DockerfileFacts(env_names=frozenset({"MODE"}))
-    result = compare_split(before, after, facts=facts, before_reader=bf, after_reader=af, behaviour=(RUNNING, RUNNING))
+    result = compare_split(
+        before, after, facts=facts, before_reader=bf, after_reader=af, behaviour=(RUNNING, RUNNING)
+    )
     assert [d.path for d in result.unexplained_drops] == ["/src", "/src/main.go"]
 
 
@@ -187,7 +210,10 @@ def test_a_changed_workdir_file_fails() -> None:
 
 def test_missing_ca_bundle_and_passwd_entry_fail() -> None:
     result = judge(
-        *pair(drop=("/etc/ssl/certs/ca-certificates.crt",), change={"/etc/passwd": b"root:x:0:0:root:/root:/bin/bash\n"})
+        *pair(
+            drop=("/etc/ssl/certs/ca-certificates.crt",),
+            change={"/etc/passwd": b"root:x:0:0:root:/root:/bin/bash\n"},
+        )
     )
     problems = {p.path for p in result.closure_problems}
     assert {"/etc/ssl/certs/ca-certificates.crt", "/etc/passwd"} <= problems
@@ -218,7 +244,10 @@ def test_a_drop_declared_by_an_applied_rule_is_explained() -> None:
 def test_config_compares_dockerfile_env_but_not_base_env() -> None:
     config = ImageConfig(
         env=("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "MODE=prod"),
-        cmd=CONFIG.cmd, working_dir="/app/", user="app", exposed_ports=("8080/tcp",),
+        cmd=CONFIG.cmd,
+        working_dir="/app/",
+        user="app",
+        exposed_ports=("8080/tcp",),
     )
     assert judge(*pair(config=config)).equivalent  # GOLANG_VERSION is the base's; /app/ is /app
     wrong = ImageConfig(env=("MODE=dev",), cmd=("app",), working_dir="/app", user="root", exposed_ports=())
@@ -248,8 +277,18 @@ def test_masking_hides_timestamps_ids_and_durations() -> None:
 
 
 def test_behaviour_compares_healthcheck_and_smoke() -> None:
-    ok = Behaviour(True, None, healthcheck=CommandResult("healthcheck", 0), smoke=[CommandResult("app --version", 0, "1.0")])
-    bad = Behaviour(True, None, healthcheck=CommandResult("healthcheck", 1), smoke=[CommandResult("app --version", 127, "")])
+    ok = Behaviour(
+        True,
+        None,
+        healthcheck=CommandResult("healthcheck", 0),
+        smoke=[CommandResult("app --version", 0, "1.0")],
+    )
+    bad = Behaviour(
+        True,
+        None,
+        healthcheck=CommandResult("healthcheck", 1),
+        smoke=[CommandResult("app --version", 127, "")],
+    )
     assert compare_behaviour(ok, ok) == []
     assert {d.what for d in compare_behaviour(ok, bad)} == {"healthcheck", "smoke app --version"}
 
@@ -264,19 +303,23 @@ def test_behaviour_compares_healthcheck_and_smoke() -> None:
         ("FROM debian\nRUN x\n", "FROM debian\nRUN y\n", ("DO301",), False),
     ],
 )
-def test_structure_change_detection(original: str, rewritten: str, codes: tuple[str, ...], expected: bool) -> None:
+def test_structure_change_detection(
+    original: str, rewritten: str, codes: tuple[str, ...], expected: bool
+) -> None:
     assert structure_changed(original, rewritten, codes) is expected
 
 
 def test_dockerfile_facts_follow_the_final_stage_lineage() -> None:
     facts = dockerfile_facts(
         "FROM golang:1.19 AS build\nENV CGO_ENABLED=0\nFROM debian:bookworm-slim AS base\nENV MODE=prod\n"
-        "LABEL org.opencontainers.image.title=x\nFROM base\nSHELL [\"/bin/bash\", \"-c\"]\n"
+        'LABEL org.opencontainers.image.title=x\nFROM base\nSHELL ["/bin/bash", "-c"]\n'
     )
     assert facts.env_names == {"MODE"}
     assert facts.label_names == {"org.opencontainers.image.title"}
     assert facts.sets_shell and facts.final_base == "debian:bookworm-slim" and facts.stage_count == 3
-    assert dockerfile_facts("FROM x\nWORKDIR /app\nCOPY . .\nCOPY a /opt/\nCOPY --from=b / /z\n").copy_destinations == (
+    assert dockerfile_facts(
+        "FROM x\nWORKDIR /app\nCOPY . .\nCOPY a /opt/\nCOPY --from=b / /z\n"
+    ).copy_destinations == (
         "/app",
         "/opt",
     )
