@@ -323,3 +323,36 @@ def test_dockerfile_facts_follow_the_final_stage_lineage() -> None:
         "/app",
         "/opt",
     )
+
+
+def test_reports_show_the_split_verdict_in_every_format() -> None:
+    import json
+
+    from optimizer.verify.pipeline import VerifyReport
+    from optimizer.verify.report import render
+
+    before, bf, after, af = pair(drop=("/etc/ssl/certs/ca-certificates.crt",), extra_before={"/opt/x": b"x"})
+    report = VerifyReport("Dockerfile", ".", changed=True, smoke=["app --version"])
+    report.split = judge(before, bf, after, af)
+    assert report.status == "not-equivalent" and report.exit_code == 1
+    text = render(report, "text")
+    assert "equivalent: NO, as a split" in text
+    assert "runtime closure (" in text and "/etc/ssl/certs/ca-certificates.crt: missing in the rewrite" in text
+    assert "- /opt/x (file)" in text and "smoke: app --version" in text
+    data = json.loads(render(report, "json"))
+    assert "/opt/x" in data["split"]["unexplained_drops"] and data["status"] == "not-equivalent"
+    assert data["split"]["observed"] == [data["split"]["observed"][0]] * 2
+    assert "**equivalent: NO, as a split" in render(report, "markdown")
+    report.split = judge(*pair())
+    assert report.status == "equivalent" and "equivalent: yes, as a split" in render(report, "text")
+
+
+def test_config_reads_smoke_commands(tmp_path) -> None:
+    from optimizer.core.config import ConfigError, load_config
+
+    config = tmp_path / "dockopt.toml"
+    config.write_text('smoke = ["app --version", "test -f /etc/ssl/certs/ca-certificates.crt"]\n')
+    assert load_config(config).smoke == ("app --version", "test -f /etc/ssl/certs/ca-certificates.crt")
+    config.write_text('smoke = "app --version"\n')
+    with pytest.raises(ConfigError, match="'smoke' must be a list of shell commands"):
+        load_config(config)
