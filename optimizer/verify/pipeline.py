@@ -174,6 +174,7 @@ def verify_variants(
     behaviour_timeout: float | None = None,
     verified_variants: Sequence[str] | None = None,
     text: str | None = None,
+    given: Mapping[str, str] | None = None,
 ) -> dict[str, VerifyReport]:
     """One report per named settings variant, building the original once for all of them.
 
@@ -187,10 +188,12 @@ def verify_variants(
     limits that to some variants. A rewrite that changes the final image on purpose (``split``
     True, or detected by ``split.structure_changed``) is judged by ``split.compare_split``: the
     images are run (``smoke`` commands too, ``behaviour_timeout`` seconds each). ``text`` is the
-    Dockerfile's content when it is not to be read from ``dockerfile_path`` (stdin).
+    Dockerfile's content when it is not to be read from ``dockerfile_path`` (stdin). ``given`` adds
+    variants whose rewrite is given as text (a hand-written rewrite to judge; no rule is applied).
     """
-    if "original" in variants:
-        raise ValueError("'original' is reserved for the unchanged Dockerfile")
+    given = dict(given or {})
+    if "original" in variants or "original" in given or set(variants) & set(given):
+        raise ValueError("'original' is reserved for the unchanged Dockerfile; variant names are unique")
     started = time.perf_counter()
     path = Path(dockerfile_path)
     context = (
@@ -210,6 +213,17 @@ def verify_variants(
         )
         for name, settings in variants.items()
     }
+    for name in given:
+        reports[name] = VerifyReport(
+            dockerfile=str(path),
+            context=str(context),
+            target=target,
+            build_args=dict(build_args or {}),
+            offline=offline,
+            runs=runs,
+            variant=name,
+            smoke=list(smoke),
+        )
 
     def finish() -> dict[str, VerifyReport]:
         for report in reports.values():
@@ -246,6 +260,10 @@ def verify_variants(
         report.problem, report.applied = problem, applied
         if problem is None and output != text:
             report.changed, report.rewritten_text = True, output
+            rewrites[name] = output
+    for name, output in given.items():
+        if output != text:
+            reports[name].changed, reports[name].rewritten_text = True, output
             rewrites[name] = output
     measured_names = [name for name, report in reports.items() if report.problem is None]
     if not rewrites and not (measure_unchanged and measured_names):
