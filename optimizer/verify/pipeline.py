@@ -289,6 +289,7 @@ def verify_variants(
         if split or (split is None and structure_changed(text, rewrites[name], reports[name].applied_codes))
     }
     split_results: dict[str, SplitComparison] = {}
+    split_problems: list[str] = []
     docker = docker or DockerCLI()
 
     def while_built(tags: Mapping[str, str], snapshots: Mapping[str, Snapshot]) -> None:
@@ -299,8 +300,8 @@ def verify_variants(
         allowed = {
             label_of[name]: {rule.code: rule.removes for rule in reports[name].applied} for name in rewrites
         }
-        split_results.update(
-            judge_splits(
+        try:
+            results = judge_splits(
                 docker,
                 text,
                 tags,
@@ -311,7 +312,12 @@ def verify_variants(
                 timeout=behaviour_timeout,
                 progress=progress,
             )
-        )
+        except Exception as exc:  # noqa: BLE001 - a bug here must cost the verdict, not a traceback
+            split_problems.append(
+                f"the split could not be judged ({type(exc).__name__}: {exc}); compared file by file"
+            )
+            return
+        split_results.update(results)
 
     try:
         info = docker.detect()
@@ -374,6 +380,9 @@ def verify_variants(
         from .compare import compare_snapshots
 
         report.split = split_results.get(label_of[name])
+        report.notes.extend(split_problems if label_of[name] in split_labels else [])
+        if report.split is not None:  # judged as a split: file equality is not the question
+            continue
         report.comparison = compare_snapshots(
             measured.snapshots[ORIGINAL],
             measured.snapshots[label_of[name]],

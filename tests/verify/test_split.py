@@ -337,7 +337,9 @@ def test_reports_show_the_split_verdict_in_every_format() -> None:
     assert report.status == "not-equivalent" and report.exit_code == 1
     text = render(report, "text")
     assert "equivalent: NO, as a split" in text
-    assert "runtime closure (" in text and "/etc/ssl/certs/ca-certificates.crt: missing in the rewrite" in text
+    assert (
+        "runtime closure (" in text and "/etc/ssl/certs/ca-certificates.crt: missing in the rewrite" in text
+    )
     assert "- /opt/x (file)" in text and "smoke: app --version" in text
     data = json.loads(render(report, "json"))
     assert "/opt/x" in data["split"]["unexplained_drops"] and data["status"] == "not-equivalent"
@@ -356,3 +358,53 @@ def test_config_reads_smoke_commands(tmp_path) -> None:
     config.write_text('smoke = "app --version"\n')
     with pytest.raises(ConfigError, match="'smoke' must be a list of shell commands"):
         load_config(config)
+
+
+# -- the pipeline picks the split verdict for a rewrite that changes the final stage -----------------
+
+
+def _fake_verify(tmp_path, make_snapshot, monkeypatch, judge):
+    from optimizer.core.config import Settings
+    from optimizer.verify import splitrun
+    from optimizer.verify.pipeline import verify
+
+    from .fakes import FakeDocker
+    from .imagefactory import file, layer
+    from .testrules import AppendLine
+
+    (tmp_path / "Dockerfile").write_text('FROM golang:1.19\nCMD ["app"]\n')
+    monkeypatch.setattr(splitrun, "judge_splits", judge)
+    docker = FakeDocker(
+        snapshot_for=lambda text: make_snapshot(layer(file("/app", "go" if "slim" not in text else "x")))
+    )
+    rule = AppendLine("DO599", "test-twin", "FROM debian:bookworm-slim")
+    return verify(tmp_path / "Dockerfile", settings=Settings(select=("DO599",)), rules=[rule], docker=docker)
+
+
+def test_the_pipeline_judges_a_changed_final_stage_as_a_split(tmp_path, make_snapshot, monkeypatch) -> None:
+    seen = {}
+
+    def judge(docker, original, tags, snapshots, allowed, texts, **kwargs):
+        seen.update(allowed=dict(allowed), texts=dict(texts))
+        return {label: judge_result for label in allowed}
+
+    before, bf, after, af = pair()
+    judge_result = compare_split(
+        before, after, facts=FACTS, before_reader=bf, after_reader=af, behaviour=(RUNNING, RUNNING)
+    )
+    report = _fake_verify(tmp_path, make_snapshot, monkeypatch, judge)
+    assert report.status == "equivalent" and report.split is judge_result and report.comparison is None
+    assert list(seen["allowed"]) == ["rewritten"] and seen["texts"]["rewritten"].endswith(
+        "FROM debian:bookworm-slim\n"
+    )
+
+
+def test_a_failing_split_judgement_costs_the_verdict_not_a_traceback(
+    tmp_path, make_snapshot, monkeypatch
+) -> None:
+    def judge(*args, **kwargs):
+        raise RuntimeError("bug")
+
+    report = _fake_verify(tmp_path, make_snapshot, monkeypatch, judge)
+    assert report.split is None and report.status == "not-equivalent"
+    assert any("the split could not be judged (RuntimeError: bug)" in note for note in report.notes)
