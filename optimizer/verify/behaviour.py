@@ -246,6 +246,9 @@ class Runner:
                     break
                 if "No such container" in result.stderr or "is not running" in result.stderr:
                     break
+                if result.returncode in (125, 126, 127) and "exec" in result.stderr.lower():
+                    answer = PortAnswer(port, False, "not probed: the original image has no bash")
+                    break
                 time.sleep(0.5)
             answers.append(answer)
         return answers

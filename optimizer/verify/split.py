@@ -315,6 +315,15 @@ def check_closure(
     for item in closure.items:
         if allowed is not None and allowed.covers(item.path):
             continue
+        link = before.files.get(item.path)
+        if link is not None and link.kind == "symlink":  # the link itself (WORKDIR), then what it names
+            other = after.files.get(item.path)
+            if other is None or other.link_target != link.link_target:
+                problem = "missing in the rewrite" if other is None else "different link target"
+                problems.append(ClosureProblem(item.path, item.why, problem))
+                continue
+            if item.resolved is None:
+                continue  # dangling in both
         source = before.files.get(item.resolved or "")
         target_path = resolve(after.files, item.path)
         target = after.files.get(target_path or "")

@@ -408,3 +408,19 @@ def test_a_failing_split_judgement_costs_the_verdict_not_a_traceback(
     report = _fake_verify(tmp_path, make_snapshot, monkeypatch, judge)
     assert report.split is None and report.status == "not-equivalent"
     assert any("the split could not be judged (RuntimeError: bug)" in note for note in report.notes)
+
+
+def test_workdir_symlinks_are_compared_as_links() -> None:
+    links = {**LINKS, "/app/current": "config.yaml", "/app/dangling": "/nowhere"}
+    before, bf = image({**RUNTIME, **BUILD_ONLY}, links=links, config=CONFIG)
+    after, af = image(
+        RUNTIME, links={**LINKS, "/app/dangling": "/nowhere", "/app/current": "other.yaml"}, config=CONFIG
+    )
+    problems = {p.path: p.problem for p in check(before, bf, after, af)}
+    assert problems == {"/app/current": "different link target"}
+
+
+def check(before, bf, after, af):
+    return compare_split(
+        before, after, facts=FACTS, before_reader=bf, after_reader=af, behaviour=(RUNNING, RUNNING)
+    ).closure_problems
