@@ -87,8 +87,31 @@ def run_verify(
         err.write(f"verify: {message}\n")
         err.flush()
 
+    from .docker import DockerCLI, EngineError
+    from .fixpath import plan_facts
+
+    docker = docker or DockerCLI()
+    path = Path(dockerfile)
+    context_dir = Path(context) if context else path.parent
+    from optimizer.io import InputError, read_file
+
+    try:
+        text: str | None = read_file(path)
+    except (InputError, OSError):
+        text = None  # verify reports it
+    runtime, verified = None, False
+    if text is not None and context_dir.is_dir():
+        try:
+            runtime, verified = plan_facts(
+                text, settings, path=path, context_dir=context_dir, docker=docker, progress=progress
+            )
+        except EngineError as exc:
+            err.write(f"error: {exc}\n")
+            return 2
     report = verify(
         dockerfile,
+        runtime=runtime,
+        verified=verified,
         context_dir=context,
         settings=settings,
         target=target,

@@ -142,6 +142,35 @@ def verified_fix(
     return result
 
 
+def plan_facts(
+    text: str,
+    settings: Settings,
+    *,
+    path: Path | None,
+    context_dir: Path,
+    docker: DockerCLI,
+    progress: Callable[[str], None] | None = None,
+    rules: list[Rule] | None = None,
+) -> tuple[Any, bool]:
+    """For ``dockopt verify``: (runtime facts, verified) when some fix requires verification.
+
+    ``dockopt verify`` is itself the proof, so such fixes are included there (with ``--unsafe-fixes``
+    when they are unsafe), planned from the facts of the built original. (None, False) when no fix
+    needs it or the text does not parse (verify reports that). Raises EngineError.
+    """
+    from optimizer.engine import fix_text
+    from optimizer.syntax import ParseError
+
+    try:
+        base = fix_text(text, settings, path=path, context_dir=context_dir, rules=rules)
+    except (ParseError, RecursionError):
+        return None, False
+    if base.error is not None or not needs_verification(base, settings):
+        return None, False
+    facts, _ = _inspect_original(docker, text, path, context_dir, None, progress or (lambda _m: None))
+    return facts, True
+
+
 def refusal_reasons(report: VerifyReport, expected: str) -> list[str]:
     if report.problem is not None:
         return [report.problem.message]

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from optimizer.analysis.runtime import RuntimeFacts
 from optimizer.core.config import Settings
 from optimizer.core.findings import Applicability, Edit
 from optimizer.engine import fix_text
@@ -91,6 +92,55 @@ def test_a_failing_build_of_the_original_refuses(tmp_path: Path) -> None:
         == "DO597: the original image could not be built or inspected (docker build of x failed: exit status 1)"
     )
     assert not result.verified
+
+
+def test_dockopt_verify_plans_verified_fixes_from_the_built_original(tmp_path: Path, monkeypatch) -> None:
+    class Inspectable:
+        def __init__(self) -> None:
+            self.env: dict[str, str] = {}
+            self.calls: list[str] = []
+
+        def build(self, text, context, tag, **kwargs):
+            self.calls.append(f"build {tag}")
+
+        def inspect(self, tag):
+            return {"Config": {"Cmd": ["/app/run"]}}
+
+        def remove(self, *tags):
+            self.calls.append("remove")
+
+    seen = []
+
+    def stand_in(image, paths, env=None):  # the image inspection, as the other half provides it
+        seen.append((image, paths))
+        return RuntimeFacts(image=image)
+
+    original = fixpath._inspect_original
+    monkeypatch.setattr(
+        fixpath,
+        "_inspect_original",
+        lambda docker, text, path, ctx, _inspect, say: original(docker, text, path, ctx, stand_in, say),
+    )
+    docker = Inspectable()
+    facts, verified = fixpath.plan_facts(
+        "FROM debian\n",
+        Settings(unsafe_fixes=True),
+        path=None,
+        context_dir=tmp_path,
+        docker=docker,  # type: ignore[arg-type]
+        rules=[NeedsProof()],
+    )
+    assert verified and isinstance(facts, RuntimeFacts) and seen[0][1] == ["/app/run"]
+    assert docker.calls[-1] == "remove"  # the inspected image is not left behind
+    no_unsafe = fixpath.plan_facts(
+        "FROM debian\n",
+        Settings(),
+        path=None,
+        context_dir=tmp_path,
+        docker=docker,
+        rules=[NeedsProof()],  # type: ignore[arg-type]
+    )
+    assert no_unsafe == (None, False)
 
 
 def test_candidate_paths_come_from_the_command() -> None:
