@@ -305,7 +305,7 @@ def runtime_closure(
             interp = resolve(files, info.interpreter)
             if closure.add(info.interpreter, interp, f"program interpreter of {path}"):
                 todo.append((info.interpreter, f"program interpreter of {path}"))
-        origin = posixpath.dirname(path)
+        origin = posixpath.dirname(target)  # $ORIGIN is where the file really is (symlinks followed)
         dirs = [p.replace("$ORIGIN", origin).replace("${ORIGIN}", origin) for p in info.runpath]
         for soname in info.needed:
             found = None

@@ -18,11 +18,13 @@ from optimizer.verify.split import (
 )
 
 
-def elf(needed: list[str], interpreter: str = "/lib64/ld-linux-x86-64.so.2") -> bytes:
-    """A minimal ELF64 with PT_LOAD (whole file), PT_INTERP and PT_DYNAMIC (DT_NEEDED, DT_STRTAB)."""
-    strtab = b"\0" + b"".join(n.encode() + b"\0" for n in needed)
+def elf(needed: list[str], interpreter: str = "/lib64/ld-linux-x86-64.so.2", runpath: str = "") -> bytes:
+    """A minimal ELF64 with PT_LOAD (whole file), PT_INTERP and PT_DYNAMIC (DT_NEEDED, DT_RUNPATH,
+    DT_STRTAB)."""
+    strings = [*needed, *([runpath] if runpath else [])]
+    strtab = b"\0" + b"".join(n.encode() + b"\0" for n in strings)
     offsets, pos = [], 1
-    for n in needed:
+    for n in strings:
         offsets.append(pos)
         pos += len(n) + 1
     interp = interpreter.encode() + b"\0"
@@ -30,7 +32,10 @@ def elf(needed: list[str], interpreter: str = "/lib64/ld-linux-x86-64.so.2") -> 
     interp_off = header_size + ph_size * ph_count
     str_off = interp_off + len(interp)
     dyn_off = str_off + len(strtab)
-    dynamic = b"".join(struct.pack("<qQ", 1, o) for o in offsets) + struct.pack("<qQ", 5, str_off)
+    dynamic = b"".join(struct.pack("<qQ", 1, o) for o in offsets[: len(needed)])
+    if runpath:
+        dynamic += struct.pack("<qQ", 29, offsets[-1])
+    dynamic += struct.pack("<qQ", 5, str_off)
     dynamic += struct.pack("<qQ", 0, 0)
     total = dyn_off + len(dynamic)
     header = b"\x7fELF" + bytes([2, 1, 1]) + b"\0" * 9
@@ -424,3 +429,17 @@ def check(before, bf, after, af):
     return compare_split(
         before, after, facts=FACTS, before_reader=bf, after_reader=af, behaviour=(RUNNING, RUNNING)
     ).closure_problems
+
+
+def test_runpath_origin_is_the_real_location_of_the_program() -> None:
+    contents = {
+        "/usr/lib/jvm/jdk/bin/java": elf(["libjli.so"], interpreter="", runpath="$ORIGIN/../lib"),
+        "/usr/lib/jvm/jdk/lib/libjli.so": elf([], interpreter=""),
+    }
+    assert parse_elf(contents["/usr/lib/jvm/jdk/bin/java"]).runpath == ("$ORIGIN/../lib",)  # type: ignore[union-attr]
+    snap, files = image(
+        contents, links={"/usr/bin/java": "/usr/lib/jvm/jdk/bin/java"}, config=ImageConfig(cmd=("java",))
+    )
+    closure = runtime_closure(snap.files, snap.config, files)
+    assert "/usr/lib/jvm/jdk/lib/libjli.so" in {i.resolved for i in closure.items}
+    assert closure.problems == []
