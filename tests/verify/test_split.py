@@ -443,3 +443,37 @@ def test_runpath_origin_is_the_real_location_of_the_program() -> None:
     closure = runtime_closure(snap.files, snap.config, files)
     assert "/usr/lib/jvm/jdk/lib/libjli.so" in {i.resolved for i in closure.items}
     assert closure.problems == []
+
+
+def _jar(entries: dict[str, bytes], when: tuple[int, int, int, int, int, int]) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, data in entries.items():
+            archive.writestr(zipfile.ZipInfo(name, date_time=when), data)
+    return buffer.getvalue()
+
+
+def test_a_jar_rebuilt_with_other_timestamps_is_the_same_but_other_classes_are_not() -> None:
+    classes = {"META-INF/MANIFEST.MF": b"Main-Class: app.Main\n", "app/Main.class": b"\xca\xfe\xba\xbe1"}
+    first = _jar(classes, (2026, 12, 3, 20, 0, 0))
+    again = _jar(classes, (2026, 12, 3, 21, 30, 2))
+    other = _jar({**classes, "app/Main.class": b"\xca\xfe\xba\xbe2"}, (2026, 12, 3, 20, 0, 0))
+    config = ImageConfig(cmd=("java", "-jar", "app.jar"), working_dir="/app")
+    java = {"/usr/bin/java": elf([], interpreter="")}
+    before, bf = image({**java, "/app/app.jar": first}, config=config)
+    assert first != again
+    for jar, expected in ((again, []), (other, ["different content"])):
+        after, af = image({**java, "/app/app.jar": jar}, config=config)
+        result = compare_split(before, after, facts=DockerfileFacts(), before_reader=bf, after_reader=af)
+        assert [p.problem for p in result.closure_problems] == expected
+
+
+def test_volatile_files_in_the_closure_are_not_compared() -> None:
+    before, bf, after, af = pair(
+        extra_before={"/app/__pycache__/x.cpython-311.pyc": b"a"},
+        change={"/app/__pycache__/x.cpython-311.pyc": b"b"},
+    )
+    assert judge(before, bf, after, af).closure_problems == []
