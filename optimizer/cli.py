@@ -32,8 +32,11 @@ OPTIONS: dict[str, tuple[tuple[str, ...], bool]] = {
     "output_file": (("--output-file",), True),
     "exclude": (("--exclude",), True),
     "force_exclude": (("--force-exclude",), False),
+    "verify": (("--verify",), False),
+    "smoke": (("--smoke",), True),
 }
 LIST_OPTIONS = ("select", "ignore", "exclude")  # repeatable, and comma-separated
+REPEATED_OPTIONS = ("smoke",)  # repeatable, taken whole (a shell command may hold commas)
 COLOR_CHOICES = ("auto", "always", "never")
 CACHE_STRATEGIES = ("cleanup", "mounts")  # core.config.CacheStrategy's values (a test holds them equal)
 SPLIT_RUNTIMES = ("twin", "minimal")  # core.config.SplitRuntime's values
@@ -70,6 +73,8 @@ def fast_parse(argv: list[str]) -> FormatOptions | None:
             i += 1
         if key in LIST_OPTIONS:
             getattr(options, key).extend(s.strip() for s in inline.split(",") if s.strip())
+        elif key in REPEATED_OPTIONS:
+            getattr(options, key).append(inline)
         else:
             setattr(options, key, inline)
     if not options.paths or options.color not in COLOR_CHOICES or (options.write and options.check):

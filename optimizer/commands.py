@@ -95,6 +95,20 @@ def format_command(
     force_exclude: Annotated[
         bool, typer.Option("--force-exclude", help="Exclude matching files even when named explicitly.")
     ] = False,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="Build the original and the rewrite with your Docker engine and apply the fixes that "
+            "require proof (e.g. a multi-stage split) only when verification passes.",
+        ),
+    ] = False,
+    smoke: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--smoke", help="With --verify: a shell command both images must run alike (repeatable)."
+        ),
+    ] = None,
 ) -> None:
     if write and check:
         raise typer.BadParameter("--write and --check cannot be combined", param_hint="--check")
@@ -115,6 +129,8 @@ def format_command(
         output_file=output_file,
         exclude=split_selectors(exclude),
         force_exclude=force_exclude,
+        verify=verify,
+        smoke=list(smoke or []),
     )
     raise typer.Exit(run_format(options))
 

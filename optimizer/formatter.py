@@ -36,6 +36,8 @@ class FormatOptions:
     output_file: str | None = None
     exclude: list[str] = field(default_factory=list)  # added to the configured excludes
     force_exclude: bool = False  # apply excludes to files named explicitly too
+    verify: bool = False  # apply fixes that require verification, when a real build proves them
+    smoke: list[str] = field(default_factory=list)  # with verify: commands both images must run alike
 
 
 def _say(stream: TextIO, text: str, *, content: bool = False) -> None:
@@ -104,15 +106,14 @@ def _show_proposed(stream: TextIO, name: str, outcome, color: bool) -> None:
         _say(stream, colorize(diff) if color else diff, content=True)
 
 
-def _hint(outcome) -> str | None:
-    unsafe = [f for f in outcome.remaining if f.applicability.value == "unsafe"]
-    proven = [f for f in unsafe if f.fix is not None and f.fix.requires_verification]
-    if proven and len(proven) == len(unsafe):
-        return (
-            f"{len(proven)} more fix{'es' if len(proven) != 1 else ''} available with --unsafe-fixes --verify"
-        )
+def _hint(outcome, verify: bool = False) -> str | None:
+    proof = [f for f in outcome.remaining if f.fix is not None and f.fix.requires_verification]
+    unsafe = [f for f in outcome.remaining if f.applicability.value == "unsafe" and f not in proof]
     if unsafe:
         return f"{len(unsafe)} more fix{'es' if len(unsafe) != 1 else ''} available with --unsafe-fixes"
+    if proof and not verify:
+        n = len(proof)
+        return f"{n} more fix{'es' if n != 1 else ''} available with --unsafe-fixes --verify (written only when a build proves {'them' if n != 1 else 'it'})"
     return None
 
 
@@ -147,7 +148,9 @@ def _process(text: str, name: str, settings, context_dir: Path | None, path: Pat
     return outcome, error
 
 
-def _process_input(text: str, name: str, settings, context_dir: Path | None, path: Path | None, report: bool):
+def _process_input(
+    text: str, name: str, settings, context_dir: Path | None, path: Path | None, report: bool, run=None
+):
     """(outcome, findings on the input, error line); on an error the first two are None.
 
     The findings on the input are looked up only for a report (``report``); else they are [].
@@ -174,6 +177,54 @@ def _process_input(text: str, name: str, settings, context_dir: Path | None, pat
     return outcome, found, None
 
 
+def _process_verified(
+    text: str, name: str, settings, context_dir: Path | None, path: Path | None, report: bool, run
+):
+    """``--verify``: like ``_process_input``, with the fixes that require verification applied when a
+    real build proves them (``verify/fixpath.py``); a refusal is said on stderr and counted."""
+    from .syntax import ParseError
+    from .verify.fixpath import verified_fix
+
+    def progress(message: str) -> None:
+        _say(sys.stderr, f"{name}: verify: {message}\n")
+
+    try:
+        result = verified_fix(
+            text,
+            settings,
+            path=path,
+            context_dir=context_dir,
+            smoke=run.options.smoke,
+            progress=progress if sys.stderr.isatty() else None,
+        )
+    except ParseError as exc:
+        return None, None, exc.format(name)
+    except RecursionError:
+        return None, None, f"{name}: input too deeply nested to process"
+    except Exception as exc:  # noqa: BLE001 - a rule's or the engine's bug must not cost a traceback
+        detail = " ".join(f"{type(exc).__name__}: {exc}".split())
+        return (
+            None,
+            None,
+            f"{name}: internal error: {detail}; the file was left unchanged. Please report this as a dockopt bug.",
+        )
+    outcome = result.outcome
+    if outcome.error is not None:
+        return None, None, f"{name}: internal error: {outcome.error}"
+    if result.refusal is not None:
+        run.refused += 1
+        kept = "the other fixes are" if outcome.changed else "nothing is"
+        _say(sys.stderr, f"{name}: verification refused {result.refusal}; {kept} applied\n")
+    elif result.verified:
+        _say(sys.stderr, f"{name}: verified: {', '.join(result.pending_codes)} (built, compared and run)\n")
+    found = []
+    if report:
+        from .engine import findings
+
+        found = findings(text, settings, path=path, context_dir=context_dir)
+    return outcome, found, None
+
+
 @dataclass
 class _Run:
     """Where one run's output goes.
@@ -189,6 +240,7 @@ class _Run:
     use_color: bool = False
     report: Report | None = None  # for the report formats
     errors: list[str] = field(default_factory=list)
+    refused: int = 0  # --verify: files whose verified fixes verification refused
 
     def error(self, line: str) -> None:
         _say(sys.stderr, line + "\n")
@@ -239,6 +291,13 @@ def run_format(options: FormatOptions) -> int:
     if explicit_context is not None and not explicit_context.is_dir():
         _say(stderr, f"{options.context}: build context is not a directory\n")
         return 2
+    if options.verify:
+        from .verify.fixpath import engine_problem
+
+        problem = engine_problem()
+        if problem is not None:
+            _say(stderr, problem + "\n")
+            return 2
 
     output_stream = None
     if fmt == "full":
@@ -301,6 +360,8 @@ def _run_inputs(run: _Run, settings_for, explicit_context: Path | None) -> int:
 
     if had_error:
         return 2
+    if run.refused:
+        return 1
     if changed and not options.write:
         files_word = "file" if changed == 1 else "files"
         _say(sys.stderr, f"{changed} {files_word} would be changed, {len(files) - changed} unchanged\n")
@@ -393,13 +454,14 @@ def _run_file(path: Path, run: _Run, settings_for, explicit_context) -> bool | N
     except InputError as exc:
         run.error(str(exc))
         return None
-    outcome, found, error = _process_input(
-        text, name, settings, explicit_context or path.parent, path, report=run.report is not None
+    process = _process_verified if options.verify else _process_input
+    outcome, found, error = process(
+        text, name, settings, explicit_context or path.parent, path, run.report is not None, run
     )
     if error:
         run.error(error)
         return None
-    hint = _hint(outcome)
+    hint = _hint(outcome, options.verify)
     if hint:  # also when nothing else changes: the unsafe fixes are what the user is missing
         _say(stderr, f"{name}: {hint}\n")
     written = False
@@ -465,7 +527,8 @@ def _run_stdin(run: _Run, settings_for, explicit_context: Path | None) -> int:
             _say(text_out, text, content=True)
         return 0
     context_dir = explicit_context or (path.parent if path else None)
-    outcome, found, error = _process_input(text, name, settings, context_dir, path, run.report is not None)
+    process = _process_verified if options.verify else _process_input
+    outcome, found, error = process(text, name, settings, context_dir, path, run.report is not None, run)
     if error:
         run.error(error)
         return 2
@@ -475,7 +538,7 @@ def _run_stdin(run: _Run, settings_for, explicit_context: Path | None) -> int:
         run.report.files.append(FileResult(name, path, text, outcome.output, found, files=outcome.files))
     if options.show_fixes:
         _show_fixes(stderr, name, outcome.applied)
-    hint = _hint(outcome)
+    hint = _hint(outcome, options.verify)
     if hint:
         _say(stderr, f"{name}: {hint}\n")
     for change in outcome.files:  # stdin: only the buffer comes back, the other file is not written
@@ -490,4 +553,4 @@ def _run_stdin(run: _Run, settings_for, explicit_context: Path | None) -> int:
         return 1 if outcome.any_change else 0
     if text_out is not None:
         _say(text_out, outcome.output, content=True)
-    return 0
+    return 1 if run.refused else 0

@@ -254,6 +254,8 @@ def _with_report(rewrite: FileRewrite, report: VerifyReport, verification: Verif
 def _why_not(report: VerifyReport) -> str:
     if report.problem is not None:
         return report.problem.message
+    if report.status == "not-equivalent" and report.split is not None:
+        return "verify refused the split: " + "; ".join(report.split.reasons())
     if report.status == "not-equivalent" and report.comparison is not None:
         parts = []
         if report.comparison.unexplained:

@@ -17,7 +17,7 @@ from typing import Protocol
 from .selectors import Named, matches
 
 CONFIG_NAMES = ("dockopt.toml", ".dockopt.toml", "pyproject.toml")
-CONFIG_KEYS = ("select", "ignore", "unsafe-fixes", "cache-strategy", "exclude", "split-runtime")
+CONFIG_KEYS = ("select", "ignore", "unsafe-fixes", "cache-strategy", "exclude", "split-runtime", "smoke")
 
 
 class CacheStrategy(enum.StrEnum):
@@ -55,6 +55,9 @@ class Settings:
     split_runtime: SplitRuntime = SplitRuntime.TWIN
     # Files not to process, as absolute patterns anchored at the config file's folder (core/globs.py).
     exclude: tuple[str, ...] = ()
+    # Shell commands run in both images by ``--verify`` / ``dockopt verify`` (``/bin/sh -c``); a
+    # different exit status or output refuses a rewrite that changes the final image on purpose.
+    smoke: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.cache_strategy, CacheStrategy):
@@ -148,6 +151,9 @@ def load_config(path: Path) -> Settings:
     excludes = data.get("exclude", [])
     if not isinstance(excludes, list) or not all(isinstance(v, str) and v.strip() for v in excludes):
         raise ConfigError(f"{path}: 'exclude' must be a list of path patterns")
+    smoke = data.get("smoke", [])
+    if not isinstance(smoke, list) or not all(isinstance(v, str) and v.strip() for v in smoke):
+        raise ConfigError(f"{path}: 'smoke' must be a list of shell commands")
     unsafe = data.get("unsafe-fixes", False)
     if not isinstance(unsafe, bool):
         raise ConfigError(f"{path}: 'unsafe-fixes' must be true or false")
@@ -172,6 +178,7 @@ def load_config(path: Path) -> Settings:
         cache_strategy=strategy,
         exclude=exclude,
         split_runtime=split_runtime,
+        smoke=tuple(smoke),
     )
 
 

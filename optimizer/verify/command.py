@@ -19,7 +19,9 @@ from optimizer.core.config import CacheStrategy
 HELP = (
     "Build the original and the rewritten Dockerfile with your Docker engine, check that both images "
     "have the same files and config (apart from what the applied rules declare they remove), and "
-    "compare size, layers, cold build, no-op rebuild and rebuild-after-edit times. Nothing in your "
+    "compare size, layers, cold build, no-op rebuild and rebuild-after-edit times. A rewrite that changes "
+    "the final image on purpose (a multi-stage split) is judged instead by its config, runtime closure, "
+    "explained dropped paths and the behaviour of both images when run. Nothing in your "
     "tree is written: builds use a temporary copy of the context. "
     "Exit 0 equivalent (or nothing to change), 1 not equivalent, 2 error."
 )
@@ -59,6 +61,7 @@ def run_verify(
     offline: bool = False,
     fmt: str = "text",
     runs: int = 1,
+    smoke: Sequence[str] = (),
     docker=None,
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
@@ -84,8 +87,31 @@ def run_verify(
         err.write(f"verify: {message}\n")
         err.flush()
 
+    from .docker import DockerCLI, EngineError
+    from .fixpath import plan_facts
+
+    docker = docker or DockerCLI()
+    path = Path(dockerfile)
+    context_dir = Path(context) if context else path.parent
+    from optimizer.io import InputError, read_file
+
+    try:
+        text: str | None = read_file(path)
+    except (InputError, OSError):
+        text = None  # verify reports it
+    runtime, verified = None, False
+    if text is not None and context_dir.is_dir():
+        try:
+            runtime, verified = plan_facts(
+                text, settings, path=path, context_dir=context_dir, docker=docker, progress=progress
+            )
+        except EngineError as exc:
+            err.write(f"error: {exc}\n")
+            return 2
     report = verify(
         dockerfile,
+        runtime=runtime,
+        verified=verified,
         context_dir=context,
         settings=settings,
         target=target,
@@ -94,6 +120,7 @@ def run_verify(
         runs=runs,
         docker=docker,
         progress=progress if _isatty(err) else None,
+        smoke=[*settings.smoke, *smoke],
     )
     if report.problem is not None:
         if fmt == "text":
@@ -176,6 +203,15 @@ def verify_command(
     runs: Annotated[
         int, typer.Option("--runs", min=1, help="Build N times; timings are the median.", metavar="N")
     ] = 1,
+    smoke: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--smoke",
+            help="A shell command run in both images (/bin/sh -c) when the rewrite changes the final "
+            "image on purpose; exit status and output must match. Repeatable; added to the config's smoke.",
+            metavar="CMD",
+        ),
+    ] = None,
 ) -> None:
     if not Path(dockerfile).exists():
         typer.echo(f"{dockerfile}: no such file", err=True)
@@ -192,5 +228,6 @@ def verify_command(
         offline=offline,
         fmt=output_format.value,
         runs=runs,
+        smoke=smoke or [],
     )
     raise typer.Exit(code)

@@ -178,13 +178,16 @@ def measure(
     progress: Progress | None = None,
     ignores: Mapping[str, str] | None = None,
     ignored_file: str | None = None,
+    while_built: Callable[[Mapping[str, str], Mapping[str, Snapshot]], None] | None = None,
 ) -> Measured:
     """Build and time every text (the first one is the reference, normally the original).
 
     A build failure of the first text stops everything (nothing can be compared with it); a failure of
     another text is recorded in ``failures`` and the others go on. ``ignores`` gives a label its own
     .dockerignore text; ``ignored_file`` (context-relative) is a file one of them leaves out, edited
-    for one more rebuild of every text (``Measurement.ignored_edit``).
+    for one more rebuild of every text (``Measurement.ignored_edit``). ``while_built`` is called with
+    label -> image tag and label -> snapshot of every text that built, while the images still
+    exist (to run them).
     """
     say = progress or (lambda _message: None)
     labels = list(texts)
@@ -257,6 +260,10 @@ def measure(
                 m = measurements[label]
                 m.size, m.uncompressed_size = snapshot.engine_size, snapshot.uncompressed_size
                 m.layers = snapshot.layer_count
+            if while_built is not None:
+                built = {label: builder.tag(label, "cold", 0) for label in snapshots}
+                say("running the images")
+                while_built(built, snapshots)
         return _result(measurements, snapshots, failures, workspace, builder)
 
 

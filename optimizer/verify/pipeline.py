@@ -19,10 +19,13 @@ from .measure import Measurement, Progress, measure
 from .problems import Problem, build_text, original_failed, reason, rewrite_failed, syntax_notes
 
 if TYPE_CHECKING:
+    from optimizer.analysis.runtime import RuntimeFacts
     from optimizer.core.config import Settings
     from optimizer.rules.base import Rule
 
     from .compare import Comparison
+    from .snapshot import Snapshot
+    from .split import SplitComparison
 
 ORIGINAL = "original"
 
@@ -63,6 +66,10 @@ class VerifyReport:
     problem: Problem | None = None
     seconds: float = 0.0
     image_repository: str | None = None  # the repository of every image this run built (and removed)
+    # A rewrite that changes the final image on purpose (a split) is judged by ``split.py`` instead
+    # of file equality: config, runtime closure, explained drops, behaviour.
+    split: SplitComparison | None = None
+    smoke: list[str] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -71,6 +78,8 @@ class VerifyReport:
             return "error"
         if not self.changed:
             return "unchanged"
+        if self.split is not None:
+            return "equivalent" if self.split.equivalent else "not-equivalent"
         if self.comparison is None:
             return "error"
         return "equivalent" if self.comparison.equivalent else "not-equivalent"
@@ -119,6 +128,12 @@ def verify(
     rules: list[Rule] | None = None,
     docker: DockerCLI | None = None,
     progress: Progress | None = None,
+    runtime: RuntimeFacts | None = None,
+    verified: bool = False,
+    smoke: Sequence[str] = (),
+    split: bool | None = None,
+    behaviour_timeout: float | None = None,
+    text: str | None = None,
 ) -> VerifyReport:
     """Verify one rewrite of ``dockerfile_path`` (see ``verify_variants``)."""
     from optimizer.core.config import Settings
@@ -134,6 +149,12 @@ def verify(
         rules=rules,
         docker=docker,
         progress=progress,
+        runtime=runtime,
+        verified=verified,
+        smoke=smoke,
+        split=split,
+        behaviour_timeout=behaviour_timeout,
+        text=text,
     )["rewritten"]
 
 
@@ -150,6 +171,14 @@ def verify_variants(
     docker: DockerCLI | None = None,
     progress: Progress | None = None,
     measure_unchanged: bool = False,
+    runtime: RuntimeFacts | None = None,
+    verified: bool = False,
+    smoke: Sequence[str] = (),
+    split: bool | None = None,
+    behaviour_timeout: float | None = None,
+    verified_variants: Sequence[str] | None = None,
+    text: str | None = None,
+    given: Mapping[str, str] | None = None,
 ) -> dict[str, VerifyReport]:
     """One report per named settings variant, building the original once for all of them.
 
@@ -157,9 +186,18 @@ def verify_variants(
     tests); ``docker`` defaults to the ``docker`` CLI with the current environment. When no variant
     changes anything nothing is built, unless ``measure_unchanged`` (the benchmark wants the original's
     numbers either way).
+
+    ``runtime``/``verified`` are passed to the engine (the verified fix path: fixes that require
+    verification are applied, planned with the facts of the built original); ``verified_variants``
+    limits that to some variants. A rewrite that changes the final image on purpose (``split``
+    True, or detected by ``split.structure_changed``) is judged by ``split.compare_split``: the
+    images are run (``smoke`` commands too, ``behaviour_timeout`` seconds each). ``text`` is the
+    Dockerfile's content when it is not to be read from ``dockerfile_path`` (stdin). ``given`` adds
+    variants whose rewrite is given as text (a hand-written rewrite to judge; no rule is applied).
     """
-    if "original" in variants:
-        raise ValueError("'original' is reserved for the unchanged Dockerfile")
+    given = dict(given or {})
+    if "original" in variants or "original" in given or set(variants) & set(given):
+        raise ValueError("'original' is reserved for the unchanged Dockerfile; variant names are unique")
     started = time.perf_counter()
     path = Path(dockerfile_path)
     context = (
@@ -175,9 +213,21 @@ def verify_variants(
             runs=runs,
             variant=name,
             unsafe_fixes=settings.unsafe_fixes,
+            smoke=list(smoke),
         )
         for name, settings in variants.items()
     }
+    for name in given:
+        reports[name] = VerifyReport(
+            dockerfile=str(path),
+            context=str(context),
+            target=target,
+            build_args=dict(build_args or {}),
+            offline=offline,
+            runs=runs,
+            variant=name,
+            smoke=list(smoke),
+        )
 
     def finish() -> dict[str, VerifyReport]:
         for report in reports.values():
@@ -192,15 +242,25 @@ def verify_variants(
 
     if not context.is_dir():
         return fail_all(Problem("input", f"{context}: build context is not a directory"))
-    text, problem = _read(path)
-    if problem is not None:
-        return fail_all(problem)
+    if text is None:
+        text, problem = _read(path)
+        if problem is not None:
+            return fail_all(problem)
     assert text is not None
 
     rewrites: dict[str, str] = {}  # variant -> rewritten text, for the variants that change something
     for name, settings in variants.items():
         report = reports[name]
-        output, applied, problem, ignore = _rewrite(text, settings, path, context, rules)
+        use_verified = verified and (verified_variants is None or name in verified_variants)
+        output, applied, problem, ignore = _rewrite(
+            text,
+            settings,
+            path,
+            context,
+            rules,
+            runtime=runtime if use_verified else None,
+            verified=use_verified,
+        )
         report.problem, report.applied = problem, applied
         if problem is None and (output != text or ignore is not None):
             report.changed, report.rewritten_text = True, output
@@ -208,6 +268,10 @@ def verify_variants(
             if ignore is not None:
                 report.ignore_text = ignore
                 report.ignored_file = _ignored_file(context, path, ignore)
+    for name, output in given.items():
+        if output != text:
+            reports[name].changed, reports[name].rewritten_text = True, output
+            rewrites[name] = output
     measured_names = [name for name, report in reports.items() if report.problem is None]
     if not rewrites and not (measure_unchanged and measured_names):
         return finish()
@@ -234,7 +298,44 @@ def verify_variants(
     for name in rewrites:
         reports[name].notes.extend(notes)
 
+    from .split import structure_changed
+
+    split_labels = {
+        label_of[name]
+        for name in rewrites
+        if split or (split is None and structure_changed(text, rewrites[name], reports[name].applied_codes))
+    }
+    split_results: dict[str, SplitComparison] = {}
+    split_problems: list[str] = []
     docker = docker or DockerCLI()
+
+    def while_built(tags: Mapping[str, str], snapshots: Mapping[str, Snapshot]) -> None:
+        if not split_labels or ORIGINAL not in snapshots:
+            return
+        from .splitrun import judge_splits
+
+        allowed = {
+            label_of[name]: {rule.code: rule.removes for rule in reports[name].applied} for name in rewrites
+        }
+        try:
+            results = judge_splits(
+                docker,
+                text,
+                tags,
+                snapshots,
+                {label: allowed.get(label, {}) for label in split_labels},
+                {label_of[name]: output for name, output in rewrites.items()},
+                smoke=smoke,
+                timeout=behaviour_timeout,
+                progress=progress,
+            )
+        except Exception as exc:  # noqa: BLE001 - a bug here must cost the verdict, not a traceback
+            split_problems.append(
+                f"the split could not be judged ({type(exc).__name__}: {exc}); compared file by file"
+            )
+            return
+        split_results.update(results)
+
     try:
         info = docker.detect()
     except EngineError as exc:
@@ -254,6 +355,7 @@ def verify_variants(
             progress=progress,
             ignores=ignores,
             ignored_file=ignored_file,
+            while_built=while_built if split_labels else None,
         )
     except EngineError as exc:
         return fail_all(Problem("engine", str(exc)), measured_names)
@@ -296,6 +398,10 @@ def verify_variants(
             continue
         from .compare import compare_snapshots
 
+        report.split = split_results.get(label_of[name])
+        report.notes.extend(split_problems if label_of[name] in split_labels else [])
+        if report.split is not None:  # judged as a split: file equality is not the question
+            continue
         report.comparison = compare_snapshots(
             measured.snapshots[ORIGINAL],
             measured.snapshots[label_of[name]],
@@ -340,7 +446,14 @@ def _ignored_file(context: Path, path: Path, ignore: str) -> str | None:
 
 
 def _rewrite(
-    text: str, settings: Settings, path: Path, context: Path, rules: list[Rule] | None
+    text: str,
+    settings: Settings,
+    path: Path,
+    context: Path,
+    rules: list[Rule] | None,
+    *,
+    runtime: RuntimeFacts | None = None,
+    verified: bool = False,
 ) -> tuple[str, list[AppliedRule], Problem | None, str | None]:
     """(rewritten text, applied rules, problem, the new .dockerignore text or None) — the same
     engine run as ``dockopt --write``."""
@@ -349,7 +462,9 @@ def _rewrite(
     from optimizer.syntax import ParseError
 
     try:
-        outcome = fix_text(text, settings, path=path, context_dir=context, rules=rules)
+        outcome = fix_text(
+            text, settings, path=path, context_dir=context, rules=rules, runtime=runtime, verified=verified
+        )
     except ParseError as exc:
         return text, [], Problem("input", exc.format(str(path))), None
     except RecursionError:

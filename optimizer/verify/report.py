@@ -97,6 +97,8 @@ def _header(report: VerifyReport) -> list[str]:
 
 
 def _verdict(report: VerifyReport) -> str:
+    if report.split is not None:
+        return _split_verdict(report)
     c = report.comparison
     assert c is not None
     allowed = sum(len(d) for d in c.allowed.values())
@@ -116,11 +118,66 @@ def _verdict(report: VerifyReport) -> str:
     return f"equivalent: NO, {' and '.join(counts)} (applied: {', '.join(report.applied_codes) or 'none'})"
 
 
+def _split_verdict(report: VerifyReport) -> str:
+    s = report.split
+    assert s is not None
+    if s.equivalent:
+        return (
+            "equivalent: yes, as a split (the final image changes on purpose): same config, runtime closure "
+            f"present ({s.closure_size} path(s)), {len(s.dropped)} dropped path(s) all explained, same behaviour"
+        )
+    return "equivalent: NO, as a split: " + "; ".join(s.reasons())
+
+
+def _split_lines(report: VerifyReport, limit: int) -> list[str]:
+    """The four checks of a split verdict, one block each."""
+    s = report.split
+    assert s is not None
+    ok = {True: "ok", False: "FAILED"}
+    lines = [f"config (what the Dockerfile sets): {ok[not s.config_differences]}"]
+    lines.extend("  " + d.describe() for d in s.config_differences[:limit])
+    lines.append(f"runtime closure ({s.closure_size} path(s)): {ok[not s.closure_problems]}")
+    lines.extend("  " + p.describe() for p in s.closure_problems[:limit])
+    lines.extend(f"  note: {n}" for n in s.closure_notes[:limit])
+    unexplained = s.unexplained_drops
+    counts = ", ".join(f"{n} {k}" for k, n in sorted(_kinds(s).items()))
+    lines.append(f"dropped paths: {len(s.dropped)} ({counts or 'none explained'}): {ok[not unexplained]}")
+    if unexplained:
+        lines.append(f"  {len(unexplained)} not explained:")
+        lines.extend(f"    - {d.path} ({d.kind})" for d in unexplained[:limit])
+        if len(unexplained) > limit:
+            lines.append(f"    ... {len(unexplained) - limit} more")
+    if s.changed_outside:
+        lines.append(f"changed outside the closure (not judged): {len(s.changed_outside)} path(s)")
+    lines.append(f"behaviour: {ok[s.behaviour_ran and not s.behaviour] if s.behaviour_ran else 'NOT RUN'}")
+    if s.observed is not None:
+        from .behaviour import summary
+
+        lines.append(f"  original: {summary(s.observed[0])}")
+        lines.append(f"  rewrite:  {summary(s.observed[1])}")
+    lines.extend("  " + b.describe() for b in s.behaviour[:limit])
+    lines.extend(f"  note: {n}" for n in s.behaviour_notes[:limit])
+    if report.smoke:
+        lines.append("  smoke: " + "; ".join(report.smoke))
+    return lines
+
+
+def _kinds(s) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for d in s.dropped:
+        if d.explained_by:
+            kind = d.explained_by.split(" (", 1)[0].split(" ", 1)[0]
+            counts[kind] = counts.get(kind, 0) + 1
+    return counts
+
+
 def _not_declared(report: VerifyReport) -> str:
     return f"not declared by any applied rule ({', '.join(report.applied_codes) or 'none'})"
 
 
 def _difference_lines(report: VerifyReport, limit: int) -> list[str]:
+    if report.split is not None:
+        return _split_lines(report, limit)
     c = report.comparison
     assert c is not None
     lines: list[str] = []
@@ -228,7 +285,7 @@ def render_text(report: VerifyReport, limit: int = 20) -> str:
         lines.append("")
         lines.extend(_cache_lines(report))
         lines.extend(_ignored_lines(report))
-    if report.comparison is not None:
+    if report.comparison is not None or report.split is not None:
         lines.append(_verdict(report))
         lines.extend(_difference_lines(report, limit))
     return "\n".join(lines) + "\n"
@@ -284,6 +341,8 @@ def to_dict(report: VerifyReport) -> dict[str, Any]:
         "rewritten": _measurement_dict(b),
         "ratios": ratios,
         "comparison": comparison_to_dict(report.comparison) if report.comparison is not None else None,
+        "split": report.split.to_dict() if report.split is not None else None,
+        "smoke": report.smoke,
         "problem": asdict(report.problem) if report.problem is not None else None,
         "rewritten_text": report.rewritten_text,
         "seconds": report.seconds,
@@ -325,7 +384,7 @@ def render_markdown(report: VerifyReport, limit: int = 20) -> str:
         lines.append("```")
         lines.extend(_problem_lines(report))
         lines += ["```", ""]
-    elif report.comparison is not None:
+    elif report.comparison is not None or report.split is not None:
         verdict = _verdict(report)
         lines += [f"**{_md(verdict)}**", ""]
         details = _difference_lines(report, limit)

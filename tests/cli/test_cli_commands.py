@@ -119,6 +119,15 @@ def test_fast_path_and_typer_declare_the_same_options():
         ["--cache-strategy", "mounts", "-w", "Dockerfile"],
         ["--output-format", "sarif", "--output-file=out.sarif", "--force-exclude", "."],
         ["--exclude", "a,b", "--exclude=c", "--output-format=json", "Dockerfile"],
+        [
+            "--write",
+            "--unsafe-fixes",
+            "--verify",
+            "--smoke",
+            "app --version, x",
+            "--smoke=true",
+            "Dockerfile",
+        ],
     ],
 )
 def test_fast_path_agrees_with_typer(args, tmp_path, monkeypatch):

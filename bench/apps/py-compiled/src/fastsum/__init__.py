@@ -1,0 +1,5 @@
+"""Sum of squares, computed by a C extension."""
+
+from ._speedups import sum_squares
+
+__all__ = ["sum_squares"]
