@@ -85,6 +85,14 @@ VOLATILE_PATTERNS: tuple[VolatilePattern, ...] = (
         "them and HTTP metadata with dates: it differs between two builds of the same Dockerfile",
     ),
     VolatilePattern(
+        "**/.cache/go-build/*/*-a",
+        "content",
+        "Go's build cache action entries end with the time of the build (same size, other bytes)",
+    ),
+    VolatilePattern(
+        "**/.cache/go-build/trim.txt", "content", "Go's build cache records when it was last trimmed"
+    ),
+    VolatilePattern(
         "**/.npm/_cacache/index-v5/**",
         "content",
         "npm's cache index entries record the time each package was fetched",
