@@ -69,7 +69,7 @@ from dataclasses import dataclass, field
 from ...shell.managers import invocations
 from ..base import Applicability, Facts, Finding, Phase, Rule, register
 from ..triggers import has_instruction
-from ._context import ContextView, Shipment, Verdict, choose, display
+from ._context import BUILD_CACHES, ContextView, Shipment, Verdict, choose, display
 
 _VCS = {".git": "git", ".hg": "hg", ".svn": "svn", ".bzr": "bzr"}
 _PY_CACHES = (".tox", ".nox", ".pytest_cache", ".mypy_cache", ".ruff_cache")
@@ -183,14 +183,17 @@ class DockerignoreJunk(Rule):
     safety_note = "safe; unsafe when a later RUN may read the paths (the reason is given)"
     phase = Phase.CONTEXT
     trigger = has_instruction("COPY", "ADD")
-    removes = tuple(
-        "/**/" + name
-        for name in (
-            ".git", ".hg", ".svn", ".bzr", "node_modules", "__pycache__", "*.pyc", "*.pyo", ".tox", ".nox",
-            ".pytest_cache", ".mypy_cache", ".ruff_cache", ".venv", "venv", "dist", "build", "target",
-            "*.log", "npm-debug.log*", ".idea", ".vscode", ".DS_Store", "Thumbs.db", "*.swp", "*.swo",
-            "Dockerfile", ".dockerignore", "*.dockerignore",
-        )
+    removes = (
+        *(
+            "/**/" + name
+            for name in (
+                ".git", ".hg", ".svn", ".bzr", "node_modules", "__pycache__", "*.pyc", "*.pyo", ".tox", ".nox",
+                ".pytest_cache", ".mypy_cache", ".ruff_cache", ".venv", "venv", "dist", "build", "target",
+                "*.log", "npm-debug.log*", ".idea", ".vscode", ".DS_Store", "Thumbs.db", "*.swp", "*.swo",
+                "Dockerfile", ".dockerignore", "*.dockerignore",
+            )
+        ),
+        *BUILD_CACHES,
     )  # fmt: skip
 
     def check(self, ctx: Facts) -> Iterator[Finding]:

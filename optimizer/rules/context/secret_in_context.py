@@ -66,7 +66,7 @@ from dataclasses import dataclass
 
 from ..base import Applicability, Facts, Finding, Phase, Rule, register
 from ..triggers import has_instruction
-from ._context import ContextView, Shipment, choose, display
+from ._context import BUILD_CACHES, ContextView, Shipment, choose, display
 
 _KEY_BLOCK = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY( BLOCK)?-----")
 _ENV_TEMPLATES = frozenset({"example", "sample", "template", "dist", "defaults", "tmpl", "tpl"})
@@ -190,13 +190,16 @@ class SecretInContext(Rule):
     phase = Phase.CONTEXT
     trigger = has_instruction("COPY", "ADD")
     # The secrets leave the image wherever a COPY of the context put them.
-    removes = tuple(
-        "/**/" + name
-        for name in (
-            ".env", ".env.*", ".envrc", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "*.pem", "*.key",
-            "*.p12", "*.pfx", ".npmrc", ".pypirc", ".netrc", ".git-credentials", ".docker/config.json",
-            ".aws/credentials", ".azure",
-        )
+    removes = (
+        *(
+            "/**/" + name
+            for name in (
+                ".env", ".env.*", ".envrc", "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "*.pem", "*.key",
+                "*.p12", "*.pfx", ".npmrc", ".pypirc", ".netrc", ".git-credentials", ".docker/config.json",
+                ".aws/credentials", ".azure",
+            )
+        ),
+        *BUILD_CACHES,
     )  # fmt: skip
 
     def check(self, ctx: Facts) -> Iterator[Finding]:
