@@ -203,8 +203,9 @@ def verify_variants(
     context = (
         Path(context_dir) if context_dir is not None else (path.parent if str(path.parent) else Path("."))
     )
-    reports = {
-        name: VerifyReport(
+
+    def new_report(name: str, unsafe_fixes: bool = False) -> VerifyReport:
+        return VerifyReport(
             dockerfile=str(path),
             context=str(context),
             target=target,
@@ -212,22 +213,13 @@ def verify_variants(
             offline=offline,
             runs=runs,
             variant=name,
-            unsafe_fixes=settings.unsafe_fixes,
+            unsafe_fixes=unsafe_fixes,
             smoke=list(smoke),
         )
-        for name, settings in variants.items()
-    }
+
+    reports = {name: new_report(name, settings.unsafe_fixes) for name, settings in variants.items()}
     for name in given:
-        reports[name] = VerifyReport(
-            dockerfile=str(path),
-            context=str(context),
-            target=target,
-            build_args=dict(build_args or {}),
-            offline=offline,
-            runs=runs,
-            variant=name,
-            smoke=list(smoke),
-        )
+        reports[name] = new_report(name)
 
     def finish() -> dict[str, VerifyReport]:
         for report in reports.values():
