@@ -221,6 +221,12 @@ class Facts:
 
     # -- views derived by rule families ----------------------------------------------------------
 
+    def close(self) -> None:
+        """Drop the round's derived views. They point back at these facts (a family's view keeps
+        its ``facts``), so without this every round would leave a reference cycle for the cyclic
+        collector to find; the engine calls it when a round's facts are replaced or the run ends."""
+        self._memo.clear()
+
     def memo(self, key: Any, factory: Callable[[], T]) -> T:
         """``factory()`` computed once per round under ``key`` (a family's shared view of the facts)."""
         if key not in self._memo:

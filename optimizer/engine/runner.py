@@ -235,6 +235,7 @@ def fix_text(
                     outcome.applied.extend(applied)
                     file_edits.add(applied)
                     release(facts.tree)  # its RUN analyses may serve the next round's tree
+                    facts.close()
                     facts = Facts(tree, candidate, settings, session=session)
                     changed_in_pass = True
                 else:
@@ -252,6 +253,7 @@ def fix_text(
     outcome.files = file_edits.changes()
     outcome.remaining = sorted(remaining, key=lambda f: (f.line, f.column, f.code, f.message))
     release(facts.tree)  # the caller never sees this tree: its analyses may serve the next file
+    facts.close()
     outcome.output = facts.text
     outcome.rounds = rounds
     return outcome
