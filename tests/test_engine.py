@@ -109,6 +109,32 @@ def test_buildkit_reparse_is_part_of_the_check(monkeypatch):
     assert not outcome.changed and "BuildKit: pretend" in str(outcome.error)
 
 
+def test_buildkit_parses_the_output_once_and_a_refusal_finds_the_round(monkeypatch):
+    from optimizer.engine import oracle
+
+    asked: list[str] = []
+
+    def only_refuses_z(text: str) -> str | None:
+        asked.append(text)
+        return "pretend BuildKit refused z" if "RUN z" in text else None
+
+    monkeypatch.setattr(oracle, "buildkit_error", only_refuses_z)
+    rules = [Rewrite("x", "y", code="DO901"), Rewrite("y", "w", code="DO903")]
+    outcome = fix_text("FROM a\nRUN x\n", Settings(), rules=rules)
+    assert outcome.output == "FROM a\nRUN w\n" and outcome.rounds == 2
+    assert asked == ["FROM a\nRUN w\n"]  # the output, not each round's text
+    asked.clear()
+    assert fix_text("FROM a\nRUN q\n", Settings(), rules=rules).output == "FROM a\nRUN q\n"
+    assert asked == []  # nothing changed: nothing to ask
+    # The second round's output is refused: the run is done again asking BuildKit after every
+    # round, which keeps the first round and names the rule of the second.
+    rules = [Rewrite("x", "y", code="DO901"), Rewrite("y", "z", code="DO903")]
+    outcome = fix_text("FROM a\nRUN x\n", Settings(), rules=rules)
+    assert outcome.output == "FROM a\nRUN x\n" and outcome.error is not None
+    assert outcome.error.codes == ("DO903",) and "BuildKit: pretend" in str(outcome.error)
+    assert asked[:3] == ["FROM a\nRUN z\n", "FROM a\nRUN y\n", "FROM a\nRUN z\n"]
+
+
 def test_non_convergence_is_an_error():
     flip = [Rewrite("p", "q", code="DO901"), Rewrite("q", "p", code="DO903")]
     outcome = fix_text("FROM a\nRUN p\n", Settings(max_rounds=5), rules=flip)

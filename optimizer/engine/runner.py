@@ -9,6 +9,7 @@ code for rules that declare ``isolated``) are applied one at a time.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -178,11 +179,15 @@ def fix_text(
 ) -> Outcome:
     """Fix ``text`` to a fixpoint. Raises ParseError when the input itself is not a valid Dockerfile.
 
-    Every round's output is checked three ways: it parses without errors with our parser (which
-    includes BuildKit's 65,535-byte line limit and its instruction layer's checks), it parses with
-    BuildKit's own parser, and it keeps its structure: every instruction no applied edit touched is
-    still there, in order, read the same way (``structure.py``; a COPY moved below a dangling
-    ``RUN npm i\\`` parses, but as part of that RUN).
+    Every round's output is checked: it parses without errors with our parser (which includes
+    BuildKit's 65,535-byte line limit and its instruction layer's checks), and it keeps its
+    structure: every instruction no applied edit touched is still there, in order, read the same way
+    (``structure.py``; a COPY moved below a dangling ``RUN npm i\\`` parses, but as part of that
+    RUN). The output is then parsed by BuildKit's own parser too. Our parser is held to BuildKit's
+    on every corpus file, so BuildKit rejects an output only through a bug; when it does, the run
+    is done again with BuildKit's parser asked after every round as well (``_fix_loop``), which
+    finds the round and the fix, keeps the good fixes and names the rule (an InternalError). One
+    BuildKit parse per changed file instead of one per round, for the same result.
 
     A failing round never costs the good fixes (``_apply_round``): each fix is tried alone on the
     round's text. One that alone breaks the parse is a rule bug: the whole run is abandoned, the
@@ -196,6 +201,39 @@ def fix_text(
     old and new text; nothing is written here. ``files`` gives such files' text as an earlier run
     left them, when it was not written (a second run on an output, for idempotence).
     """
+    run = functools.partial(
+        _fix_loop,
+        text,
+        settings,
+        path=path,
+        context_dir=context_dir,
+        rules=rules,
+        runtime=runtime,
+        verified=verified,
+        files=files,
+    )
+    outcome = run(oracle_each_round=False)
+    if outcome.error is None and outcome.output != text:
+        from .oracle import buildkit_error
+
+        if buildkit_error(outcome.output) is not None:
+            outcome = run(oracle_each_round=True)
+    return outcome
+
+
+def _fix_loop(
+    text: str,
+    settings: Settings,
+    *,
+    path: Path | None,
+    context_dir: Path | None,
+    rules: list[Rule] | None,
+    runtime: RuntimeFacts | None,
+    verified: bool,
+    files: dict[Path, str] | None,
+    oracle_each_round: bool,
+) -> Outcome:
+    """``fix_text``'s loop; ``oracle_each_round``: ask BuildKit's parser about every round's text."""
     source = LazyRules(settings) if rules is None else FixedRules(rules)
     session = Session(path, context_dir, runtime=runtime)
     if files:  # second files as a previous run left them (not written yet): the starting point
@@ -227,7 +265,7 @@ def fix_text(
                     if not chosen:
                         clean[phase] = ((facts.text, session.revision), found)
                         break
-                    applied, tree, candidate = _apply_round(facts, chosen, held)
+                    applied, tree, candidate = _apply_round(facts, chosen, held, oracle_each_round)
                     if not applied:
                         continue  # every fix of the round was withheld: select again without them
                     phase_rounds += 1
@@ -320,8 +358,9 @@ class _Verdict:
     withholdable: bool = False
 
 
-def _verify(facts: Facts, fixes: list[Finding]) -> _Verdict:
-    """Apply ``fixes`` to the round's text and check the result: both parsers, then the structure."""
+def _verify(facts: Facts, fixes: list[Finding], oracle: bool = True) -> _Verdict:
+    """Apply ``fixes`` to the round's text and check the result: our parser, BuildKit's (when
+    ``oracle``), then the structure."""
     edits = [e for f in fixes for e in f.fix.edits]  # type: ignore[union-attr]
     text = apply_edits(facts.text, edits)
     tree = parse(text)
@@ -335,11 +374,12 @@ def _verify(facts: Facts, fixes: list[Finding]) -> _Verdict:
         else:
             problem = f"line {first.line}: {first.message}"
         return _Verdict(tree, text, problem, withholdable=long_lines)
-    from .oracle import buildkit_error
+    if oracle:
+        from .oracle import buildkit_error
 
-    error = buildkit_error(text)
-    if error:
-        return _Verdict(tree, text, f"BuildKit: {error}")
+        error = buildkit_error(text)
+        if error:
+            return _Verdict(tree, text, f"BuildKit: {error}")
     structural = structural_problem(facts.tree, edits, tree)
     if structural:
         return _Verdict(tree, text, f"it would change another instruction: {structural}", withholdable=True)
@@ -347,7 +387,7 @@ def _verify(facts: Facts, fixes: list[Finding]) -> _Verdict:
 
 
 def _apply_round(
-    facts: Facts, chosen: list[Finding], held: dict[_FixKey, str]
+    facts: Facts, chosen: list[Finding], held: dict[_FixKey, str], oracle: bool = True
 ) -> tuple[list[Finding], Dockerfile, str]:
     """Apply the round's fixes, keeping every good one: ``(applied, tree, text)``.
 
@@ -358,10 +398,10 @@ def _apply_round(
     others are applied in order, each kept if the result with it still passes; one that fails only
     in combination waits for the next round, where it is found again on the new text.
     """
-    verdict = _verify(facts, chosen)
+    verdict = _verify(facts, chosen, oracle)
     if verdict.problem is None:
         return chosen, verdict.tree, verdict.text
-    alone = {id(f): _verify(facts, [f]) for f in chosen}
+    alone = {id(f): _verify(facts, [f], oracle) for f in chosen}
     broken = [f for f in chosen if alone[id(f)].problem is not None and not alone[id(f)].withholdable]
     if broken:
         codes = tuple(sorted({f.code for f in broken}))
@@ -383,12 +423,12 @@ def _apply_round(
     if not good:
         return [], facts.tree, facts.text
     if len(good) < len(chosen):
-        verdict = _verify(facts, good)
+        verdict = _verify(facts, good, oracle)
         if verdict.problem is None:
             return good, verdict.tree, verdict.text
     applied, result = [good[0]], alone[id(good[0])]
     for finding in good[1:]:
-        trial = _verify(facts, [*applied, finding])
+        trial = _verify(facts, [*applied, finding], oracle)
         if trial.problem is None:
             applied.append(finding)
             result = trial
