@@ -65,8 +65,11 @@ class BuildContext:
     ) -> None:
         self.root = Path(root)
         self.dockerfile = Path(dockerfile) if dockerfile is not None else None
+        self._resolve_memo: dict[str, Path | None] = {}
         self.ignore = (
-            ignore if ignore is not None else load_ignore(self.root, self.dockerfile, overlay=overlay)
+            ignore
+            if ignore is not None
+            else load_ignore(self.root, self.dockerfile, overlay=overlay, resolve=self._resolved)
         )
         self.max_entries = max_entries
         self._entries: dict[str, bool] | None = None  # sent path -> is_dir
@@ -75,6 +78,30 @@ class BuildContext:
 
     def __repr__(self) -> str:
         return f"BuildContext({str(self.root)!r})"
+
+    # -- host paths --------------------------------------------------------------------------------
+
+    def inside(self, path: Path) -> str | None:
+        """``path`` (a host path) relative to the context root, symlinks resolved, as a posix path;
+        None when it lies outside. Resolving walks the disk a component at a time, so each path is
+        resolved once per context."""
+        root = self._resolved(self.root)
+        target = self._resolved(path)
+        if root is None or target is None:
+            return None
+        try:
+            return target.relative_to(root).as_posix()
+        except ValueError:
+            return None
+
+    def _resolved(self, path: Path) -> Path | None:
+        key = str(path)
+        if key not in self._resolve_memo:
+            try:
+                self._resolve_memo[key] = Path(path).resolve()
+            except OSError:
+                self._resolve_memo[key] = None
+        return self._resolve_memo[key]
 
     # -- single paths: no walk needed ------------------------------------------------------------
 

@@ -36,7 +36,7 @@ the way Python does. No real ``.dockerignore`` uses them. A pattern whose regexp
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -295,6 +295,7 @@ def load_ignore(
     dockerfile_path: str | Path | None = None,
     *,
     overlay: Mapping[Path, str] | None = None,
+    resolve: Callable[[Path], Path | None] | None = None,
 ) -> IgnoreMatcher:
     """The ignore file BuildKit would use for this context and Dockerfile, compiled.
 
@@ -302,6 +303,8 @@ def load_ignore(
     otherwise nothing is excluded. A relative ``dockerfile_path`` is taken from the current
     directory, as ``docker build -f`` does. Raises :class:`IgnoreFileError` for files Docker rejects.
     ``overlay``: the text of ignore files as a run has edited them so far (not yet written).
+    ``resolve``: how to resolve a host path's symlinks (None when it cannot be); by default
+    ``Path.resolve``.
     """
     context = Path(context_dir)
     dockerfile = Path(dockerfile_path) if dockerfile_path is not None else context / "Dockerfile"
@@ -314,19 +317,17 @@ def load_ignore(
             text = candidate.read_bytes().decode("utf-8", errors="replace")
             matcher = IgnoreMatcher.from_text(text, source=candidate)
             break
-    try:
-        root: Path | None = context.resolve()  # once, not once per path (each resolve walks the disk)
-    except OSError:
-        root = None
+    resolve = resolve or _resolve
+    root = resolve(context)  # once, not once per path (each resolve walks the disk)
     for path in (dockerfile, matcher.source):
-        relative = _inside(root, path) if path is not None and root is not None else None
-        if relative is not None:
-            matcher.builder_files.add(relative)
+        target = resolve(path) if path is not None and root is not None else None
+        if root is not None and target is not None and target.is_relative_to(root):
+            matcher.builder_files.add(target.relative_to(root).as_posix())
     return matcher
 
 
-def _inside(resolved_root: Path, path: Path) -> str | None:
+def _resolve(path: Path) -> Path | None:
     try:
-        return path.resolve().relative_to(resolved_root).as_posix()
-    except (ValueError, OSError):
+        return path.resolve()
+    except OSError:
         return None

@@ -101,7 +101,7 @@ class ContextView:
         self.matcher = context.ignore
         self.entries = dict(context.entries())
         for path in ctx.session.files:  # an ignore file this run creates is sent like any file
-            rel = _inside(context.root, path)
+            rel = context.inside(path)
             if rel and rel not in self.entries and not path.exists() and not self.matcher.excludes(rel):
                 self.entries[rel] = False
 
@@ -126,16 +126,16 @@ class ContextView:
             return self.matcher.source
         assert self.ctx.path is not None
         own, shared = ignore_candidates(self.context.root, self.ctx.path)
-        at_root = self.ctx.path.name == "Dockerfile" and _same(self.ctx.path.parent, self.context.root)
+        at_root = self.ctx.path.name == "Dockerfile" and self.context.inside(self.ctx.path.parent) == "."
         return shared if at_root else own
 
     def dockerfile_entry(self) -> str | None:
         """The Dockerfile's path inside the context (None when it lies outside)."""
         assert self.ctx.path is not None
-        return _inside(self.context.root, self.ctx.path)
+        return self.context.inside(self.ctx.path)
 
     def ignore_entry(self) -> str | None:
-        return _inside(self.context.root, self.matcher.source) if self.matcher.source else None
+        return self.context.inside(self.matcher.source) if self.matcher.source else None
 
     # -- what ships ------------------------------------------------------------------------------------
 
@@ -381,20 +381,6 @@ def _excluded_by(patterns: list[str], path: str) -> bool:
     except IgnoreFileError:
         return True  # a bad --exclude: say it is excluded, so the path is not claimed as shipped
     return matcher.excludes(path)
-
-
-def _same(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve()
-    except OSError:
-        return False
-
-
-def _inside(root: Path, path: Path) -> str | None:
-    try:
-        return path.resolve().relative_to(root.resolve()).as_posix()
-    except (ValueError, OSError):
-        return None
 
 
 def display(path: str, is_dir: bool) -> str:
