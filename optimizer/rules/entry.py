@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from importlib import import_module
 from typing import TYPE_CHECKING
 
@@ -35,7 +36,9 @@ class Entry:
         """The rule class (importing its module registers it)."""
         from .base import registered
 
-        import_module(f"{__package__}.{self.module}")
+        name = f"{__package__}.{self.module}"
+        if name not in sys.modules:  # import_module's own lookup costs more than the dict's
+            import_module(name)
         return registered()[self.code]
 
     def __repr__(self) -> str:
