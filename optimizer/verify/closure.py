@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import posixpath
 import shlex
-import struct
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from .elf import parse_elf
 from .snapshot import Entry, ImageConfig
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -60,82 +60,6 @@ class DictFiles:
     def tree(self, directory: str) -> dict[str, bytes]:
         prefix = directory.rstrip("/") + "/"
         return {p: b for p, b in self.files.items() if p.startswith(prefix)}
-
-
-@dataclass(frozen=True)
-class ElfInfo:
-    interpreter: str = ""
-    needed: tuple[str, ...] = ()
-    runpath: tuple[str, ...] = ()
-
-
-def parse_elf(data: bytes) -> ElfInfo | None:
-    """PT_INTERP, DT_NEEDED and DT_RUNPATH/DT_RPATH of an ELF file; None when it is not ELF.
-
-    Only what the dynamic loader reads: the program headers (no section headers, which may be
-    stripped) give the interpreter and the dynamic segment; string offsets are mapped through the
-    PT_LOAD segments to file offsets.
-    """
-    if len(data) < 64 or data[:4] != b"\x7fELF":
-        return None
-    is64 = data[4] == 2
-    endian = "<" if data[5] == 1 else ">"
-    try:
-        if is64:
-            (phoff,) = struct.unpack_from(endian + "Q", data, 0x20)
-            phentsize, phnum = struct.unpack_from(endian + "HH", data, 0x36)
-        else:
-            (phoff,) = struct.unpack_from(endian + "I", data, 0x1C)
-            phentsize, phnum = struct.unpack_from(endian + "HH", data, 0x2A)
-        loads: list[tuple[int, int, int]] = []  # (vaddr, offset, filesz)
-        interpreter = ""
-        dynamic: tuple[int, int] | None = None
-        for i in range(phnum):
-            base = phoff + i * phentsize
-            if is64:
-                p_type, _flags, p_offset, p_vaddr, _paddr, p_filesz = struct.unpack_from(
-                    endian + "IIQQQQ", data, base
-                )
-            else:
-                p_type, p_offset, p_vaddr, _paddr, p_filesz = struct.unpack_from(endian + "IIIII", data, base)
-            if p_type == 1:
-                loads.append((p_vaddr, p_offset, p_filesz))
-            elif p_type == 3:
-                interpreter = data[p_offset : p_offset + p_filesz].split(b"\0", 1)[0].decode(errors="replace")
-            elif p_type == 2:
-                dynamic = (p_offset, p_filesz)
-        if dynamic is None:
-            return ElfInfo(interpreter)
-        entries: list[tuple[int, int]] = []
-        size = 16 if is64 else 8
-        fmt = endian + ("qQ" if is64 else "iI")
-        for off in range(dynamic[0], dynamic[0] + dynamic[1] - size + 1, size):
-            tag, value = struct.unpack_from(fmt, data, off)
-            if tag == 0:
-                break
-            entries.append((tag, value))
-    except struct.error:
-        return None
-    strtab = next((v for t, v in entries if t == 5), None)
-
-    def to_offset(vaddr: int) -> int | None:
-        for start, offset, filesz in loads:
-            if start <= vaddr < start + filesz:
-                return offset + vaddr - start
-        return None
-
-    def string(index: int) -> str:
-        if strtab is None:
-            return ""
-        table = to_offset(strtab)
-        if table is None:
-            return ""
-        end = data.find(b"\0", table + index)
-        return data[table + index : end if end != -1 else None].decode(errors="replace")
-
-    needed = tuple(string(v) for t, v in entries if t == 1)
-    runpath = tuple(p for t, v in entries if t in (15, 29) for p in string(v).split(":") if p)
-    return ElfInfo(interpreter, needed, runpath)
 
 
 def resolve(files: Mapping[str, Entry], path: str, *, limit: int = 40) -> str | None:

@@ -31,14 +31,13 @@ from __future__ import annotations
 
 import io
 import posixpath
-import struct
 import subprocess
 import tarfile
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from ..analysis.runtime import FileKind, RuntimeFacts
 from .docker import DockerCLI, EngineError
+from .elf import parse_elf
 
 MAX_FILES = 2000  # ELF files examined below one directory
 MAX_BYTES = 256 * 1024 * 1024  # bytes read out of one copied path
@@ -53,72 +52,6 @@ LIBRARY_DIRS = (
     "/usr/lib",
 )
 CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
-
-PT_DYNAMIC, PT_INTERP, PT_LOAD = 2, 3, 1
-DT_NULL, DT_NEEDED, DT_STRTAB = 0, 1, 5
-
-
-@dataclass(frozen=True)
-class Elf:
-    interpreter: str
-    needed: tuple[str, ...]
-    dynamic: bool
-
-
-def parse_elf(data: bytes) -> Elf | None:
-    """Program interpreter and DT_NEEDED of an ELF file (None when ``data`` is not a readable ELF)."""
-    if len(data) < 52 or data[:4] != b"\x7fELF":
-        return None
-    wide = data[4] == 2
-    endian = "<" if data[5] == 1 else ">"
-    try:
-        if wide:
-            phoff, phentsize, phnum = (
-                struct.unpack_from(endian + "Q", data, 32)[0],
-                *struct.unpack_from(endian + "HH", data, 54),
-            )
-        else:
-            phoff, phentsize, phnum = (
-                struct.unpack_from(endian + "I", data, 28)[0],
-                *struct.unpack_from(endian + "HH", data, 42),
-            )
-        loads: list[tuple[int, int, int]] = []  # (vaddr, offset, filesz)
-        interpreter = ""
-        dynamic: tuple[int, int] | None = None
-        for index in range(phnum):
-            at = phoff + index * phentsize
-            if wide:
-                kind, _, offset, vaddr, _, filesz = struct.unpack_from(endian + "IIQQQQ", data, at)
-            else:
-                kind, offset, vaddr, _, filesz = struct.unpack_from(endian + "IIIII", data, at)
-            if kind == PT_LOAD:
-                loads.append((vaddr, offset, filesz))
-            elif kind == PT_INTERP:
-                interpreter = data[offset : offset + filesz].split(b"\0", 1)[0].decode("utf-8", "replace")
-            elif kind == PT_DYNAMIC:
-                dynamic = (offset, filesz)
-        if dynamic is None:
-            return Elf(interpreter, (), bool(interpreter))
-        entry = struct.Struct(endian + ("qQ" if wide else "iI"))
-        needed_offsets: list[int] = []
-        strtab = None
-        for at in range(dynamic[0], dynamic[0] + dynamic[1] - entry.size + 1, entry.size):
-            tag, value = entry.unpack_from(data, at)
-            if tag == DT_NULL:
-                break
-            if tag == DT_NEEDED:
-                needed_offsets.append(value)
-            elif tag == DT_STRTAB:
-                strtab = value
-        names: list[str] = []
-        if strtab is not None:
-            base = next((off + strtab - va for va, off, size in loads if va <= strtab < va + size), None)
-            if base is not None:
-                for offset in needed_offsets:
-                    names.append(data[base + offset :].split(b"\0", 1)[0].decode("utf-8", "replace"))
-        return Elf(interpreter, tuple(names), bool(interpreter) or bool(names))
-    except struct.error:
-        return None
 
 
 def kind_of(path: str, data: bytes) -> FileKind:

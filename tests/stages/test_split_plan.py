@@ -17,7 +17,8 @@ from optimizer.engine import fix_text
 from optimizer.rules.stages._program import go_reads_nothing
 from optimizer.rules.stages._twin import NoTwin, Twin, twin_base
 from optimizer.rules.stages.split_build_stage import candidate_paths
-from optimizer.verify.inspect import kind_of, parse_elf
+from optimizer.verify.elf import parse_elf
+from optimizer.verify.inspect import kind_of
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = Path(__file__).parent / "apps"

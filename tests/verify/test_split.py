@@ -8,7 +8,8 @@ import struct
 import pytest
 
 from optimizer.verify.behaviour import Behaviour, CommandResult, PortAnswer, compare_behaviour, mask
-from optimizer.verify.closure import DictFiles, parse_elf, resolve, runtime_closure
+from optimizer.verify.closure import DictFiles, resolve, runtime_closure
+from optimizer.verify.elf import parse_elf
 from optimizer.verify.snapshot import Entry, ImageConfig, Snapshot
 from optimizer.verify.split import (
     DockerfileFacts,
