@@ -281,7 +281,7 @@ def compare_split_configs(
         "Entrypoint": (a.entrypoint or None, b.entrypoint or None),
         "Cmd": (a.cmd or None, b.cmd or None),
         "WorkingDir": (norm_dir(a.working_dir), norm_dir(b.working_dir)),
-        "User": (a.user, b.user),
+        "User": (_user(a.user), _user(b.user)),
         "ExposedPorts": (tuple(a.exposed_ports), tuple(b.exposed_ports)),
         "Volumes": (tuple(a.volumes), tuple(b.volumes)),
         "Healthcheck": (a.healthcheck, b.healthcheck),
@@ -300,6 +300,15 @@ def compare_split_configs(
         if a.labels.get(key) != b.labels.get(key):
             diffs.append(ConfigDifference("Labels", key, a.labels.get(key), b.labels.get(key)))
     return diffs
+
+
+# Ways of saying "root, group root": an image that names no user runs as uid 0 with gid 0, and a
+# minimal runtime base (distroless) says "0" where the original inherited "" from its base.
+_ROOT = frozenset({"", "0", "root", "0:0", "root:root", "root:0", "0:root"})
+
+
+def _user(value: str) -> str:
+    return "0:0" if value in _ROOT else value
 
 
 def check_closure(

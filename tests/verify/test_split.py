@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from dataclasses import replace
 
 import pytest
 
@@ -478,3 +479,16 @@ def test_volatile_files_in_the_closure_are_not_compared() -> None:
         change={"/app/__pycache__/x.cpython-311.pyc": b"b"},
     )
     assert judge(before, bf, after, af).closure_problems == []
+
+
+def test_config_reads_every_spelling_of_root_as_root(monkeypatch) -> None:
+    # A distroless runtime says User "0" where the original inherited "" from its base: both root.
+    import sys
+
+    module = sys.modules[__name__]
+    for old, new in (("", "0"), ("root", "0:0"), ("", "root:root")):
+        monkeypatch.setattr(module, "CONFIG", replace(CONFIG, user=old))
+        assert judge(*pair(config=replace(CONFIG, user=new))).equivalent, (old, new)
+    monkeypatch.setattr(module, "CONFIG", replace(CONFIG, user=""))
+    result = judge(*pair(config=replace(CONFIG, user="1000")))
+    assert ("User", None) in {(d.field, d.key) for d in result.config_differences}
