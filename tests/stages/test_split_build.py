@@ -139,3 +139,46 @@ def test_static_go_is_proven_without_a_build():
         )
         assert result.output == result.input, app
         assert [f.code for f in result.remaining] == ["DO501"]
+
+
+@pytest.mark.parametrize(
+    ("app", "runtime", "base"),
+    [
+        ("c-sqlite", "twin", "debian:bookworm-slim"),  # a library the twin lacks, installed
+        ("go-static", "minimal", "gcr.io/distroless/static-debian12"),  # root spelled "0" there
+    ],
+)
+def test_the_command_writes_the_split_only_once_verify_proves_it(engine_env, tmp_path, app, runtime, base):
+    """The shipped DO501 through ``dockopt --write --unsafe-fixes --verify``: the original is built and
+    inspected, the split planned from those facts, built, compared and run, and only then written."""
+    import shutil
+    import sys
+
+    context = tmp_path / app
+    shutil.copytree(APPS / app, context)
+    before = (context / "Dockerfile").read_text()
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "optimizer",
+            "--write",
+            "--unsafe-fixes",
+            "--verify",
+            "--select",
+            "DO501",
+            "--split-runtime",
+            runtime,
+            str(context / "Dockerfile"),
+        ],
+        capture_output=True,
+        text=True,
+        env=engine_env,
+        cwd=tmp_path,
+        timeout=1500,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "verified: DO501" in result.stderr, result.stderr
+    written = (context / "Dockerfile").read_text()
+    assert written != before and parse(written).stages[-1].base == base, written
+    assert fix_text(written, SETTINGS, path=context / "Dockerfile", context_dir=context).output == written
