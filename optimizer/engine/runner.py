@@ -28,6 +28,7 @@ from .structure import structural_problem
 
 if TYPE_CHECKING:
     from ..analysis.runtime import RuntimeFacts  # only on the --verify path, passed in by the caller
+    from ..rules.entry import Entry
 
 
 class InternalError(Exception):
@@ -90,6 +91,9 @@ class LazyRules:
             if code not in listed and settings.enabled(rule)
         ]
         self._loaded: dict[str, Rule] = {}
+        self._by_phase: dict[Phase, list[Entry]] = {}  # the entries of each phase, in code order
+        for entry in self.entries:
+            self._by_phase.setdefault(entry.phase, []).append(entry)
 
     def phases(self) -> list[Phase]:
         present = {entry.phase for entry in self.entries} | {_phase(rule) for rule in self.others}
@@ -101,11 +105,12 @@ class LazyRules:
 
         probe = facts.memo(Probe, lambda: Probe(facts.tree, facts.text, self.settings))
         silenced = facts.suppressions
+        file_pragmas = bool(silenced.file)
         chosen = [rule for rule in self.others if phase is None or _phase(rule) is phase]
-        for entry in self.entries:
-            if phase is not None and entry.phase is not phase:
+        for entry in self.entries if phase is None else self._by_phase.get(phase, ()):
+            if file_pragmas and silenced.silences_rule(entry):
                 continue
-            if silenced.silences_rule(entry) or (entry.trigger is not None and not entry.trigger(probe)):
+            if entry.trigger is not None and not entry.trigger(probe):
                 continue
             if entry.code not in self._loaded:
                 self._loaded[entry.code] = entry.load()()
