@@ -75,6 +75,12 @@ class Rule:
     def check(self, ctx: Facts) -> Iterator[Finding]:
         raise NotImplementedError
 
+    def inspect_paths(self, ctx: Facts) -> list[str]:
+        """For a rule whose fixes require verification: absolute paths of the built original that
+        ``--verify`` reads (``verify.inspect``) before the rule plans again with those facts, beyond
+        the files the image's command names. Most rules need none."""
+        return []
+
     @classmethod
     def docs(cls) -> str:
         import sys

@@ -103,8 +103,9 @@ def verified_fix(
         return result
     docker = docker or DockerCLI()
     say = progress or (lambda _m: None)
+    wanted = _rule_paths(text, settings, path, context_dir, set(result.pending_codes), rules)
     try:
-        facts, facts_note = _inspect_original(docker, text, path, context_dir, inspect, say)
+        facts, facts_note = _inspect_original(docker, text, path, context_dir, inspect, say, wanted)
     except EngineError as exc:
         result.refusal = f"{codes}: the original image could not be built or inspected ({_one_line(exc)})"
         return result
@@ -167,7 +168,9 @@ def plan_facts(
         return None, False
     if base.error is not None or not needs_verification(base, settings):
         return None, False
-    facts, _ = _inspect_original(docker, text, path, context_dir, None, progress or (lambda _m: None))
+    codes = {f.code for f in needs_verification(base, settings)}
+    wanted = _rule_paths(text, settings, path, context_dir, codes, rules)
+    facts, _ = _inspect_original(docker, text, path, context_dir, None, progress or (lambda _m: None), wanted)
     return facts, True
 
 
@@ -199,8 +202,11 @@ def _inspect_original(
     context_dir: Path,
     inspect: Callable[..., Any] | None,
     say: Callable[[str], None],
+    wanted: Sequence[str] = (),
 ) -> tuple[Any, str]:
-    """Build the original and read its runtime facts: (facts or None, a note when there are none)."""
+    """Build the original and read its runtime facts: (facts or None, a note when there are none).
+
+    Read: the files the image's command names, and ``wanted`` (what the rules asked for)."""
     from .workspace import Workspace
 
     if inspect is None:
@@ -218,12 +224,36 @@ def _inspect_original(
         if inspect is None:
             return None, "this dockopt cannot inspect images yet"
         config = (docker.inspect(tag).get("Config") or {}) if hasattr(docker, "inspect") else {}
-        return inspect(tag, candidate_paths(config), env=docker.env), ""
+        paths = list(dict.fromkeys([*candidate_paths(config), *wanted]))
+        return inspect(tag, paths, env=docker.env), ""
     finally:
         try:
             docker.remove(tag)
         except EngineError:
             pass
+
+
+def _rule_paths(
+    text: str,
+    settings: Settings,
+    path: Path | None,
+    context_dir: Path | None,
+    codes: set[str],
+    rules: list[Rule] | None,
+) -> list[str]:
+    """The paths the rules of ``codes`` want read from the built original (``Rule.inspect_paths``):
+    DO501 names the Python install trees, whose layout (site- or dist-packages) only the image shows."""
+    from optimizer.analysis.facts import Facts
+    from optimizer.engine import selected_rules
+    from optimizer.syntax import parse
+
+    chosen = [
+        rule for rule in (rules if rules is not None else selected_rules(settings)) if rule.code in codes
+    ]
+    if not chosen:
+        return []
+    facts = Facts(parse(text), text, settings, path, context_dir)
+    return [item for rule in chosen for item in rule.inspect_paths(facts)]
 
 
 def candidate_paths(config: dict[str, Any]) -> list[str]:

@@ -119,7 +119,9 @@ def test_dockopt_verify_plans_verified_fixes_from_the_built_original(tmp_path: P
     monkeypatch.setattr(
         fixpath,
         "_inspect_original",
-        lambda docker, text, path, ctx, _inspect, say: original(docker, text, path, ctx, stand_in, say),
+        lambda docker, text, path, ctx, _inspect, say, wanted=(): original(
+            docker, text, path, ctx, stand_in, say, wanted
+        ),
     )
     docker = Inspectable()
     facts, verified = fixpath.plan_facts(
@@ -141,6 +143,54 @@ def test_dockopt_verify_plans_verified_fixes_from_the_built_original(tmp_path: P
         rules=[NeedsProof()],  # type: ignore[arg-type]
     )
     assert no_unsafe == (None, False)
+
+
+def test_the_original_is_read_where_the_rules_ask(tmp_path: Path, monkeypatch) -> None:
+    """DO501 needs to know whether the image's Python installs into site- or dist-packages (the lab's
+    python image is Debian's: dist-packages); the command names neither, the rule asks for both."""
+
+    class Inspectable:
+        def __init__(self) -> None:
+            self.env: dict[str, str] = {}
+
+        def build(self, text, context, tag, **kwargs):
+            pass
+
+        def inspect(self, tag):
+            return {"Config": {"Cmd": ["python3", "app.py"], "WorkingDir": "/app"}}
+
+        def remove(self, *tags):
+            pass
+
+    seen: list[list[str]] = []
+
+    def stand_in(image, paths, env=None):
+        seen.append(paths)
+        return RuntimeFacts(image=image)
+
+    original = fixpath._inspect_original
+    monkeypatch.setattr(
+        fixpath,
+        "_inspect_original",
+        lambda docker, text, path, ctx, _inspect, say, wanted=(): original(
+            docker, text, path, ctx, stand_in, say, wanted
+        ),
+    )
+    (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup(name='x')\n")
+    (tmp_path / "app.py").write_text("print('hi')\n")
+    text = 'FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install .\nCMD ["python3", "app.py"]\n'
+    _, verified = fixpath.plan_facts(
+        text,
+        Settings(unsafe_fixes=True),
+        path=tmp_path / "Dockerfile",
+        context_dir=tmp_path,
+        docker=Inspectable(),  # type: ignore[arg-type]
+    )
+    assert verified and seen, "DO501 needs a build here"
+    assert "/app/app.py" in seen[0]  # from the command
+    assert {"/usr/local/lib/python3.11/site-packages", "/usr/local/lib/python3.11/dist-packages"} <= set(
+        seen[0]
+    )
 
 
 def test_candidate_paths_come_from_the_command() -> None:

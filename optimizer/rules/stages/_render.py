@@ -71,7 +71,11 @@ def candidate_paths(
     these paths and plans again with ``fix_text(..., runtime=facts, verified=True)``.
     """
     tree = parse(text)
-    facts = Facts(tree, text, settings or Settings(), path, context_dir)
+    return plan_paths(Facts(tree, text, settings or Settings(), path, context_dir))
+
+
+def plan_paths(facts: Facts) -> list[str]:
+    """``candidate_paths`` of a round's facts."""
     found = plan(facts)
     if not isinstance(found, Plan):
         return []

@@ -92,7 +92,7 @@ from ..base import Applicability, Facts, Finding, Phase, Rule, register
 from ..triggers import final_stage_builds
 from ._model import Plan, Refusal
 from ._plan import plan
-from ._render import candidate_paths, render_twin
+from ._render import candidate_paths, plan_paths, render_twin
 
 __all__ = ["SplitBuildStage", "candidate_paths"]
 
@@ -107,6 +107,11 @@ class SplitBuildStage(Rule):
     phase = Phase.STAGES
     trigger = final_stage_builds
     removes = ("/usr/local/go/**", "/go/**", "/root/.cache/**", "/root/.m2/**", "/usr/lib/gcc/**")
+
+    def inspect_paths(self, ctx: Facts) -> list[str]:
+        """The artifacts, the WORKDIR and the Python install trees (site- or dist-packages: which
+        one the base uses is read from the image)."""
+        return plan_paths(ctx)
 
     def check(self, ctx: Facts) -> Iterator[Finding]:
         found = plan(ctx)
