@@ -128,7 +128,7 @@ def write_with_cli(app: Path, unsafe: bool, verify: bool = False) -> dict[str, A
 def measure_app(app: Path, runs: int, docker, pending: list[str]) -> dict[str, Any]:
     """verify for every variant in one session; "verified" is the ``--verify`` path: the original is
     built and inspected first, and the fixes that require verification are planned from its facts."""
-    from optimizer.verify.fixpath import _inspect_original
+    from optimizer.verify.fixpath import plan_facts
     from optimizer.verify.pipeline import load_settings, verify_variants
     from optimizer.verify.report import to_dict
 
@@ -136,12 +136,17 @@ def measure_app(app: Path, runs: int, docker, pending: list[str]) -> dict[str, A
     names = VARIANTS if pending else ("safe", "unsafe")
     variants = {name: load_settings(path, unsafe_fixes=name != "safe") for name in names}
     facts = None
-    if pending:
-        facts, note = _inspect_original(
-            docker, path.read_text(encoding="utf-8"), path, app, None, lambda m: say(f"{app.name}: {m}")
+    if pending:  # what ``dockopt --verify`` does: build and read the original where the rules ask
+        facts, _ = plan_facts(
+            path.read_text(encoding="utf-8"),
+            variants["unsafe"],
+            path=path,
+            context_dir=app,
+            docker=docker,
+            progress=lambda m: say(f"{app.name}: {m}"),
         )
-        if note:
-            say(f"{app.name}: {note}")
+        if facts is None:
+            say(f"{app.name}: no runtime facts (nothing needs them, or the image could not be read)")
     split = SPLITS / f"{app.name}.Dockerfile"
     reports = verify_variants(
         path,
