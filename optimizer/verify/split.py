@@ -360,8 +360,9 @@ def check_closure(
         user, before_reader.read("/etc/passwd"), before_reader.read("/etc/group")
     )
     passwd_b, group_b = lines_of(after_reader.read("/etc/passwd")), lines_of(after_reader.read("/etc/group"))
+    started_as = {_as_started(line) for line in passwd_b}
     for line in passwd_a:
-        if line not in passwd_b:
+        if _as_started(line) not in started_as:
             problems.append(
                 ClosureProblem("/etc/passwd", f"the entry of USER {user or 'root'}", f"no line {line!r}")
             )
@@ -373,6 +374,14 @@ def check_closure(
     if user and not passwd_a and not user.split(":")[0].isdigit():
         problems.append(ClosureProblem("/etc/passwd", f"USER {user}", "the original has no such user either"))
     return problems
+
+
+def _as_started(passwd_line: str) -> tuple[str, ...]:
+    """What starting the container reads of a passwd entry: name, uid, gid and home (Docker sets
+    HOME from it). The login shell and the GECOS field are not read to run the command, and a
+    minimal runtime base spells root's differently (distroless: ``/sbin/nologin``)."""
+    parts = passwd_line.split(":")
+    return tuple(parts[i] if len(parts) > i else "" for i in (0, 2, 3, 5))
 
 
 def _same_archive(a: bytes | None, b: bytes | None) -> bool:

@@ -492,3 +492,16 @@ def test_config_reads_every_spelling_of_root_as_root(monkeypatch) -> None:
     monkeypatch.setattr(module, "CONFIG", replace(CONFIG, user=""))
     result = judge(*pair(config=replace(CONFIG, user="1000")))
     assert ("User", None) in {(d.field, d.key) for d in result.config_differences}
+
+
+def test_the_passwd_entry_is_judged_by_what_starting_the_container_reads() -> None:
+    # Login shell and GECOS differ (a minimal base gives root /sbin/nologin): not read to run the command.
+    relaxed = PASSWD.replace(b"/bin/sh", b"/sbin/nologin").replace(
+        b"app:x:1000:1000::", b"app:x:1000:1000:App:"
+    )
+    assert relaxed != PASSWD
+    assert judge(*pair(change={"/etc/passwd": relaxed})).equivalent
+    # Another home or gid is another user as far as the program is concerned.
+    moved = PASSWD.replace(b":/home/app:", b":/srv/app:").replace(b"app:x:1000:1000", b"app:x:1000:1001")
+    assert moved != PASSWD
+    assert not judge(*pair(change={"/etc/passwd": moved})).equivalent
