@@ -158,7 +158,10 @@ def main() -> None:
     checkouts = [args.repo] if args.baseline is None else [args.baseline, args.repo]
     with tempfile.TemporaryDirectory(prefix="dockopt-startup-") as scratch:
         scratch_dir = Path(scratch)
-        lowered = scratch_dir / "Dockerfile"
+        # In a folder of its own: the folder is the build context the DO6xx rules walk, and the
+        # throwaway venvs below must not be part of it.
+        (scratch_dir / "case").mkdir()
+        lowered = scratch_dir / "case" / "Dockerfile"
         lowered.write_text(TARGET.read_text().replace("\nRUN ", "\nrun ").replace("\nCOPY r", "\nADD r"))
         print("building the throwaway venvs …", file=sys.stderr)
         installs = [_installs(repo, scratch_dir / f"checkout{i}") for i, repo in enumerate(checkouts)]
