@@ -284,3 +284,31 @@ def test_a_fix_run_leaves_no_facts_in_reference_cycles(tmp_path) -> None:
         gc.garbage.clear()
     assert outcome.rounds >= 2  # several rounds, so several rounds' facts were dropped
     assert not kinds & {"Facts", "Hygiene", "ContextView", "Effects", "Probe", "Dockerfile"}
+
+
+_SEGMENT = st.sampled_from(["a", "b", "node_modules", "x.log", ".git", "src"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(_SEGMENT, min_size=1, max_size=4).map("/".join), min_size=1, max_size=30),
+    st.sampled_from(["a", "*/b", "**/node_modules", "*.log", "a/**", ".git", "src/*", "**/x.log"]),
+)
+def test_under_match_is_the_prefix_loop(paths: list[str], text: str) -> None:
+    from optimizer.analysis.dockerignore import IgnorePattern
+    from optimizer.rules.context._context import _under_match
+
+    pattern = IgnorePattern.compile(text)
+    seen: dict[str, bool] = {}
+    for path in paths:
+        parts = path.split("/")
+        reference = any(pattern.match("/".join(parts[: i + 1])) for i in range(len(parts)))
+        assert _under_match(pattern, path, seen) == reference
+
+
+@given(st.lists(_SEGMENT, min_size=1, max_size=5).map("/".join))
+def test_excludes_clean_is_excludes_for_clean_paths(path: str) -> None:
+    from optimizer.analysis.dockerignore import IgnoreMatcher
+
+    matcher = IgnoreMatcher.from_lines(["**/node_modules", "*.log", "!src/x.log", "a/b"])
+    assert matcher.excludes_clean(path) == matcher.excludes(path)

@@ -185,7 +185,7 @@ class BuildContext:
                     is_dir = entry.is_dir(follow_symlinks=False)
                 except OSError:
                     is_dir = False
-                excluded = self.ignore.excludes(rel)
+                excluded = self.ignore.excludes_clean(rel)  # built from entry names: clean
                 if is_dir:
                     if excluded and not self._may_return(rel, literal):
                         continue  # like fsutil: nothing below can come back

@@ -237,7 +237,13 @@ class IgnoreMatcher:
 
     def excludes(self, path: str) -> bool:
         """True when ``path`` (relative to the context root) is left out of what COPY/ADD can see."""
-        path = _normalize(path)
+        if not self.patterns:
+            return False
+        return self.excludes_clean(_normalize(path))
+
+    def excludes_clean(self, path: str) -> bool:
+        """``excludes`` for a path already in clean form (``a/b``, no ``.``/``..``/``//``), such as a
+        walk builds from directory entries: the cleaning is most of the cost of a lookup."""
         if path == "." or not self.patterns:
             return False  # Docker: "don't let them exclude everything"
         parent, _, _ = path.rpartition("/")

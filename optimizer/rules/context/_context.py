@@ -295,12 +295,8 @@ class ContextView:
     def excluded_by(self, pattern: str) -> list[str]:
         """The sent entries a new line ``pattern`` would exclude (matching it or a parent)."""
         compiled = IgnorePattern.compile(pattern)
-        out = []
-        for path in self.entries:
-            parts = path.split("/")
-            if any(compiled.match("/".join(parts[: i + 1])) for i in range(len(parts))):
-                out.append(path)
-        return out
+        seen: dict[str, bool] = {}
+        return [path for path in self.entries if _under_match(compiled, path, seen)]
 
     def sound(self, pattern: str, allowed: set[str]) -> bool:
         """``pattern`` excludes only ``allowed`` paths (and what is below them), and no existing ``!``
@@ -316,10 +312,9 @@ class ContextView:
                 return False
         exceptions = [p for p in self.matcher.patterns if p.exclusion]
         for exception in exceptions:
-            for path in hits:
-                parts = path.split("/")
-                if any(exception.match("/".join(parts[: i + 1])) for i in range(len(parts))):
-                    return False
+            seen: dict[str, bool] = {}
+            if any(_under_match(exception, path, seen) for path in hits):
+                return False
             for path in allowed:
                 if exception.text.startswith(path + "/"):
                     return False
@@ -373,6 +368,18 @@ def _passes_through(instruction: Instruction, path: str) -> bool:
     return bool(sources) and all(
         source != path and path.startswith(source.rstrip("/") + "/") for source in sources
     )
+
+
+def _under_match(pattern: IgnorePattern, path: str, seen: dict[str, bool]) -> bool:
+    """Whether ``pattern`` matches ``path`` or one of its parent directories; ``seen`` remembers the
+    answer per prefix across the paths of one listing (parents come up again and again)."""
+    known = seen.get(path)
+    if known is None:
+        parent = path.rpartition("/")[0]
+        known = seen[path] = (bool(parent) and _under_match(pattern, parent, seen)) or bool(
+            pattern.match(path)
+        )
+    return known
 
 
 def _excluded_by(patterns: list[str], path: str) -> bool:
