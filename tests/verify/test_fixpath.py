@@ -45,6 +45,25 @@ class NeedsProof(Rule):
         yield dataclasses.replace(finding, fix=dataclasses.replace(finding.fix, requires_verification=True))
 
 
+def _inspected_with_stand_in(monkeypatch) -> list[tuple[str, list[str]]]:
+    """Replace the image inspection with a stand-in; returns the (image, paths) it is asked for."""
+    seen: list[tuple[str, list[str]]] = []
+
+    def stand_in(image, paths, env=None):
+        seen.append((image, paths))
+        return RuntimeFacts(image=image)
+
+    original = fixpath._inspect_original
+    monkeypatch.setattr(
+        fixpath,
+        "_inspect_original",
+        lambda docker, text, path, ctx, _inspect, say, wanted=(): original(
+            docker, text, path, ctx, stand_in, say, wanted
+        ),
+    )
+    return seen
+
+
 def test_a_fix_that_requires_verification_is_never_applied_without_it() -> None:
     outcome = fix_text("FROM debian\n", Settings(unsafe_fixes=True), rules=[NeedsProof()])
     assert outcome.output == "FROM debian\n"
@@ -109,20 +128,7 @@ def test_dockopt_verify_plans_verified_fixes_from_the_built_original(tmp_path: P
         def remove(self, *tags):
             self.calls.append("remove")
 
-    seen = []
-
-    def stand_in(image, paths, env=None):  # the image inspection, as the other half provides it
-        seen.append((image, paths))
-        return RuntimeFacts(image=image)
-
-    original = fixpath._inspect_original
-    monkeypatch.setattr(
-        fixpath,
-        "_inspect_original",
-        lambda docker, text, path, ctx, _inspect, say, wanted=(): original(
-            docker, text, path, ctx, stand_in, say, wanted
-        ),
-    )
+    seen = _inspected_with_stand_in(monkeypatch)
     docker = Inspectable()
     facts, verified = fixpath.plan_facts(
         "FROM debian\n",
@@ -162,20 +168,7 @@ def test_the_original_is_read_where_the_rules_ask(tmp_path: Path, monkeypatch) -
         def remove(self, *tags):
             pass
 
-    seen: list[list[str]] = []
-
-    def stand_in(image, paths, env=None):
-        seen.append(paths)
-        return RuntimeFacts(image=image)
-
-    original = fixpath._inspect_original
-    monkeypatch.setattr(
-        fixpath,
-        "_inspect_original",
-        lambda docker, text, path, ctx, _inspect, say, wanted=(): original(
-            docker, text, path, ctx, stand_in, say, wanted
-        ),
-    )
+    seen = _inspected_with_stand_in(monkeypatch)
     (tmp_path / "setup.py").write_text("from setuptools import setup\nsetup(name='x')\n")
     (tmp_path / "app.py").write_text("print('hi')\n")
     text = 'FROM python:3.11\nWORKDIR /app\nCOPY . .\nRUN pip install .\nCMD ["python3", "app.py"]\n'
@@ -187,10 +180,9 @@ def test_the_original_is_read_where_the_rules_ask(tmp_path: Path, monkeypatch) -
         docker=Inspectable(),  # type: ignore[arg-type]
     )
     assert verified and seen, "DO501 needs a build here"
-    assert "/app/app.py" in seen[0]  # from the command
-    assert {"/usr/local/lib/python3.11/site-packages", "/usr/local/lib/python3.11/dist-packages"} <= set(
-        seen[0]
-    )
+    paths = set(seen[0][1])
+    assert "/app/app.py" in paths  # from the command
+    assert {"/usr/local/lib/python3.11/site-packages", "/usr/local/lib/python3.11/dist-packages"} <= paths
 
 
 def test_candidate_paths_come_from_the_command() -> None:
