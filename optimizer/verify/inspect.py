@@ -1,6 +1,6 @@
 """Read a built image for planning: what its artifacts are, what they link, and who owns the libraries.
 
-API (the verified fix path calls these in order)::
+API, as the verified fix path (``fixpath.py``) uses it::
 
     from optimizer.rules.stages.split_build_stage import candidate_paths
     from optimizer.verify.inspect import inspect_image
@@ -9,6 +9,9 @@ API (the verified fix path calls these in order)::
     facts = inspect_image(original_image_id, paths, env=docker_env)             # -> RuntimeFacts
     outcome = fix_text(text, settings, path=dockerfile, context_dir=context,
                        runtime=facts, verified=True)                              # plan again, write
+
+(``fixpath.py`` asks every rule whose fix needs proof for its paths, ``Rule.inspect_paths`` — DO501's
+are ``candidate_paths`` —, and adds the files the image's ENTRYPOINT/CMD name.)
 
 ``inspect_image(image, paths, env=None, docker=None)`` never starts the program: it creates a
 container (``docker create``, nothing runs) and copies files out with ``docker cp`` as tar streams,

@@ -11,7 +11,10 @@ Only the standard library, apt, PyPI and npm are used (the lab has no Go proxy o
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -145,9 +148,6 @@ def test_the_command_writes_the_split_only_once_verify_proves_it(engine_env, tmp
     """The shipped DO501 through ``dockopt --write --unsafe-fixes --verify``: the original is built and
     inspected, the split planned from those facts (here: a library the twin lacks, installed), built,
     compared and run, and only then written."""
-    import shutil
-    import sys
-
     context = tmp_path / "c-sqlite"
     shutil.copytree(APPS / "c-sqlite", context)
     before = (context / "Dockerfile").read_text()
@@ -180,18 +180,26 @@ def test_dockopt_verify_proves_a_minimal_split(engine_env, tmp_path):
     """A static Go program on distroless (``split-runtime = "minimal"``) is written without a build
     (proven statically); ``dockopt verify`` is its proof on an engine: equivalent as a split, root
     being root whether the config spells it "" (the original) or "0" (distroless)."""
-    import json
-    import shutil
-    import sys
-
     context = tmp_path / "go-static"
     shutil.copytree(APPS / "go-static", context)
     (context / "dockopt.toml").write_text('select = ["DO501"]\nsplit-runtime = "minimal"\n')
     result = subprocess.run(
-        [sys.executable, "-m", "optimizer", "verify", "--unsafe-fixes", "--format", "json",
-         str(context / "Dockerfile")],
-        capture_output=True, text=True, env=engine_env, cwd=tmp_path, timeout=1500,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "optimizer",
+            "verify",
+            "--unsafe-fixes",
+            "--format",
+            "json",
+            str(context / "Dockerfile"),
+        ],
+        capture_output=True,
+        text=True,
+        env=engine_env,
+        cwd=tmp_path,
+        timeout=1500,
+    )
     report = json.loads(result.stdout)
     assert result.returncode == 0, (result.stderr, result.stdout[-2000:])
     assert "gcr.io/distroless/static-debian12" in report["rewritten_text"], report["rewritten_text"]
