@@ -4,7 +4,8 @@
     python bench/corpus_outputs.py OUT.json --diff BEFORE.json   # and list files whose output changed
 
 Used to prove a refactoring changes no output: run it before and after, compare. Each entry is the
-sha256 of the output text (or the error message) per file and mode.
+sha256 of the output text (or the error message) per file and mode, and of the findings (applied
+and remaining: code, position, message) per file and mode.
 """
 
 from __future__ import annotations
@@ -51,13 +52,24 @@ def snapshot() -> dict[str, dict[str, str]]:
         text = path.read_bytes().decode("utf-8", errors="surrogateescape")
         out[key] = {}
         for mode, options in MODES.items():
+            found = ""
             try:
                 outcome = fix_text(text, make(**options), path=path, context_dir=path.parent)
                 result = outcome.output if outcome.error is None else f"ERROR {outcome.error}"
+                found = "\n".join(
+                    f"{kind} {f.code} {f.line}:{f.column} {f.message}"
+                    for kind, group in (("applied", outcome.applied), ("remaining", outcome.remaining))
+                    for f in group
+                )
             except Exception as exc:  # parse errors of invalid corpus inputs
                 result = f"{type(exc).__name__} {exc}"
-            out[key][mode] = hashlib.sha256(result.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+            out[key][mode] = _digest(result)
+            out[key][f"{mode} findings"] = _digest(found)
     return out
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:16]
 
 
 def main(argv: list[str]) -> int:
@@ -71,12 +83,13 @@ def main(argv: list[str]) -> int:
         changed = [
             (k, m)
             for k in sorted(set(before) | set(data))
-            for m in MODES
+            for m in [*MODES, *(f"{mode} findings" for mode in MODES)]
             if before.get(k, {}).get(m) != data.get(k, {}).get(m)
+            and (m in MODES or m in before.get(k, {}))  # older snapshots have no findings
         ]
         for key, mode in changed:
             print(f"changed: {key} [{mode}]")
-        print(f"{len(changed)} (file, mode) outputs differ")
+        print(f"{len(changed)} (file, mode) outputs or findings differ")
         return 1 if changed else 0
     return 0
 
