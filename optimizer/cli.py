@@ -86,8 +86,18 @@ def fast_parse(argv: list[str]) -> FormatOptions | None:
     return options
 
 
-def main(argv: list[str] | None = None) -> None:
+def main(argv: list[str] | None = None, *, hard_exit: bool = False) -> None:
+    """Run the command and exit with its status.
+
+    ``hard_exit`` (the installed ``dockopt`` command, ``python -m optimizer``): a format run ends
+    the process with ``os._exit`` once its output is flushed, skipping the interpreter's teardown —
+    freeing every module and object one by one, ~8–10 ms of a ~90 ms cold ``--check``, for nothing
+    (mypy ends the same way). Only where nothing is left to do at exit: not with ``--verify`` (its
+    builds and temporary folders), not for typer's commands (the language server, the bot), and not
+    when ``main`` is called in-process (tests), where it raises ``SystemExit`` as before.
+    """
     argv = sys.argv[1:] if argv is None else argv
+    options = None
     try:
         options = None if argv and argv[0] in SUBCOMMANDS else fast_parse(argv)
         if options is None:
@@ -102,7 +112,27 @@ def main(argv: list[str] | None = None) -> None:
         code = 2
     except KeyboardInterrupt:
         code = 130
+    if hard_exit and options is not None and not options.verify:
+        _exit_now(code)
     sys.exit(code)
+
+
+def entry() -> None:
+    """The ``dockopt`` console script."""
+    main(hard_exit=True)
+
+
+def _exit_now(code: int) -> None:
+    """End the process at once, after flushing what it printed (see ``main``)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+            code = code or 2
+        except (OSError, ValueError, AttributeError):
+            pass
+    os._exit(code)
 
 
 def _silence_stdout() -> None:

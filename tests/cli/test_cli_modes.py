@@ -453,3 +453,41 @@ def test_context_that_is_not_a_directory(dockopt, tmp_path):
     result = dockopt("--write", "--context", "nowhere", "Dockerfile")
     assert (result.code, result.err_lines) == (2, ["nowhere: build context is not a directory"])
     assert (tmp_path / "Dockerfile").read_text() == "from a\n"
+
+
+# -- the console script's hard exit -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--show-fixes", "Dockerfile"],
+        ["--check", "--output-format", "json", "Dockerfile"],
+        ["--output-format", "sarif", "--output-file", "out.sarif", "Dockerfile"],
+        ["--write", "Dockerfile"],
+    ],
+)
+def test_the_hard_exit_loses_no_output(tmp_path, args):
+    """``python -m optimizer`` (like the ``dockopt`` script) ends with ``os._exit`` after flushing:
+    its output, its exit status and the files it writes are those of a normal exit."""
+    big = "from a\n" + "run echo hi\nlabel a=b\n" * 3000  # output far larger than a pipe's buffer
+
+    def run(command: list[str], folder: str) -> tuple[int, bytes, bytes, dict[str, bytes]]:
+        where = tmp_path / folder
+        where.mkdir()
+        write(where / "Dockerfile", big)
+        proc = subprocess.run(command + args, cwd=where, capture_output=True, env=clean_env(), timeout=120)
+        same = str(where).encode()  # reports may name the folder: the two runs' differ
+
+        def norm(data: bytes) -> bytes:
+            return data.replace(same, b"<folder>")
+
+        files = {p.name: norm(p.read_bytes()) for p in sorted(where.iterdir())}
+        return proc.returncode, norm(proc.stdout), norm(proc.stderr), files
+
+    hard = run([sys.executable, "-m", "optimizer"], "hard")
+    normal = run(
+        [sys.executable, "-c", "import sys; from optimizer.cli import main; main(sys.argv[1:])"], "normal"
+    )
+    assert hard == normal
+    assert hard[0] in (0, 1) and (hard[1] or hard[3].get("out.sarif") or args[0] == "--write")
