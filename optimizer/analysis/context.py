@@ -96,12 +96,24 @@ class BuildContext:
 
     def _resolved(self, path: Path) -> Path | None:
         key = str(path)
-        if key not in self._resolve_memo:
+        memo = self._resolve_memo
+        if key in memo:
+            return memo[key]
+        # A file in a folder resolved already (the Dockerfile and the ignore file in the context
+        # root): when the file itself is no symlink, it resolves to the folder's resolution plus
+        # its name — one lstat instead of one per component of the whole path.
+        folder, _, name = key.rpartition("/")
+        base = memo.get(folder) if folder and name not in ("", ".", "..") else None
+        result: Path | None
+        if base is not None and not os.path.islink(key):
+            result = base / name
+        else:
             try:
-                self._resolve_memo[key] = Path(path).resolve()
+                result = Path(path).resolve()
             except OSError:
-                self._resolve_memo[key] = None
-        return self._resolve_memo[key]
+                result = None
+        memo[key] = result
+        return result
 
     # -- single paths: no walk needed ------------------------------------------------------------
 

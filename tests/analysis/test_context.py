@@ -148,3 +148,32 @@ def test_dockerfile_specific_ignore_applies(tmp_path: Path) -> None:
 )
 def test_normalize_source(source: str, want: str) -> None:
     assert normalize_source(source) == want
+
+
+def test_host_paths_resolve_as_path_resolve_does(tmp_path):
+    """``inside`` resolves a file through its folder's memoised resolution; the answer is always
+    ``Path.resolve``'s: plain files, missing files, symlinked files and folders, ``..``."""
+    real = tmp_path / "real"
+    (real / "sub").mkdir(parents=True)
+    (real / "Dockerfile").write_text("FROM a\n")
+    (real / "sub" / "file").write_text("")
+    (tmp_path / "elsewhere").write_text("")
+    (real / "link-out").symlink_to(tmp_path / "elsewhere")
+    (real / "link-in").symlink_to(real / "sub" / "file")
+    (real / "dirlink").symlink_to(real / "sub")
+    (tmp_path / "ctx").symlink_to(real)  # the context itself reached through a symlink
+    for root in (real, tmp_path / "ctx"):
+        context = BuildContext(root)
+        names = ["Dockerfile", "missing", "link-out", "link-in", "dirlink", "sub", "sub/file", "..", "."]
+        names += ["dirlink/file", "sub/../Dockerfile"]
+        for name in names:
+            path = root / name
+            expected_target = path.resolve()
+            expected_root = root.resolve()
+            expected = (
+                expected_target.relative_to(expected_root).as_posix()
+                if expected_target.is_relative_to(expected_root)
+                else None
+            )
+            assert context.inside(path) == expected, name
+            assert context._resolved(path) == expected_target, name  # again: from the memo
