@@ -9,7 +9,10 @@ by-content cache) are cleared before each pass, so every pass does the work a fr
 same way, the two taking turns pass by pass so a noisy machine slows both alike. Reports the median
 and the minimum per checkout (wall clock and the process's own CPU time) and the ratios, and writes bench/THROUGHPUT.md (or ``--out``).
 
-    python bench/throughput.py [--runs 7] [--baseline PATH] [--out FILE]
+    python bench/throughput.py [--runs 7] [--baseline PATH] [--ignore CODES] [--out FILE]
+
+``--ignore DO403,DO501,DO601,DO602`` leaves out, in both checkouts, the rules a baseline does not
+have: the same work on both sides.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ try:
 except ImportError:
     from optimizer.settings import Settings
 files = sorted(Path(sys.argv[2]).glob("*/Dockerfile"))
+ignored = tuple(code for code in sys.argv[3].split(",") if code)
 texts = [(p, p.read_bytes().decode("utf-8")) for p in files]
 
 def clear():
@@ -53,7 +57,7 @@ def one_pass():
     start, cpu = time.perf_counter(), time.process_time()
     for path, text in texts:
         try:
-            fix_text(text, Settings(), path=path, context_dir=path.parent)
+            fix_text(text, Settings(ignore=ignored), path=path, context_dir=path.parent)
         except Exception:
             errors += 1
     return time.perf_counter() - start, time.process_time() - cpu, errors
@@ -66,10 +70,10 @@ for line in sys.stdin:
 
 
 class Worker:
-    def __init__(self, checkout: Path) -> None:
+    def __init__(self, checkout: Path, ignore: str = "") -> None:
         self.checkout = checkout
         self.process = subprocess.Popen(
-            [sys.executable, "-c", _WORKER, str(checkout), str(CORPUS)],
+            [sys.executable, "-c", _WORKER, str(checkout), str(CORPUS), ignore],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=checkout,
         )  # fmt: skip
         self.samples: list[float] = []
@@ -96,10 +100,15 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--baseline", type=Path)
     parser.add_argument("--out", type=Path, default=HERE / "THROUGHPUT.md")
+    parser.add_argument(
+        "--ignore",
+        default="",
+        help="rule codes to leave out in both checkouts, comma-separated (e.g. the rules the baseline lacks)",
+    )
     args = parser.parse_args()
-    workers = {"this checkout": Worker(ROOT)}
+    workers = {"this checkout": Worker(ROOT, args.ignore)}
     if args.baseline:
-        workers = {"baseline": Worker(args.baseline.resolve()), **workers}
+        workers = {"baseline": Worker(args.baseline.resolve(), args.ignore), **workers}
     for _ in range(args.runs):
         for worker in workers.values():
             worker.one()
@@ -120,9 +129,12 @@ def main() -> int:
         "# Engine throughput over the real corpus",
         "",
         f"`python bench/throughput.py --runs {args.runs}"
-        + (f" --baseline {args.baseline}`" if args.baseline else "`")
-        + f": {len(next(iter(workers.values())).samples)} passes per checkout over "
-        f"{next(iter(workers.values())).files} files, default settings, one process each, passes interleaved. "
+        + (f" --baseline {args.baseline}" if args.baseline else "")
+        + (f" --ignore {args.ignore}" if args.ignore else "")
+        + f"`: {len(next(iter(workers.values())).samples)} passes per checkout over "
+        f"{next(iter(workers.values())).files} files, default settings"
+        + (f" without {args.ignore}" if args.ignore else "")
+        + ", one process each, passes interleaved. "
         f"Python {platform.python_version()}, {platform.machine()}.",
         "",
         "| checkout | median pass (wall) | fastest pass | throughput (wall) | median pass (CPU) | throughput (CPU) |",
