@@ -4,7 +4,8 @@ Method: one Python process per checkout parses every ``real/*/Dockerfile`` of ``
 once (the Dockerfile parser is not what is measured), warms up with one pass, then times N passes.
 A pass analyses every RUN (and ``ONBUILD RUN``) the way ``run_analysis`` does on a cache miss
 (``_analyse``: tree-sitter parse, tree -> model, words, state), then asks what the rules ask of every
-script (package-manager ``invocations``, ``roles.is_cleanup``, ``style.detect_style``). No cache
+script (package-manager ``invocations``, ``roles.is_cleanup``) and, once per file, its continuation style
+(``style.detect_style``, which the rules ask once per fix rather than per RUN). No cache
 carries one pass's work into the next: ``_analyse`` bypasses the run.py caches and every pass makes
 new ``Script`` objects. With ``--baseline PATH`` a second checkout (e.g. ``git archive HEAD optimizer
 | tar -x -C /tmp/base``) is measured the same way, the two taking turns pass by pass so a noisy
@@ -51,7 +52,8 @@ def one_pass():
             scripts += 1
             invocations(script)
             is_cleanup(script)
-        detect_style(tree, node)
+    for tree in trees:
+        detect_style(tree)
     return time.perf_counter() - start, time.process_time() - cpu, scripts
 
 one_pass()  # warm-up
