@@ -9,8 +9,8 @@ still does not fit raises ``Unsupported``, so a script is never modelled as some
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+import re
+from typing import Any, NamedTuple
 
 from . import grammar
 from .model import (
@@ -60,8 +60,15 @@ class Unsupported(Exception):
     """The tree parsed without errors but does not mean what the shell would read."""
 
 
-@dataclass(frozen=True)
-class _Ctx:
+# Every node whose text lacks all of these is free of substitutions (``$(…)``, `` `…` ``, ``<(…)``),
+# arithmetic (``$((…))``, ``$[…]``) and ``${X:=…}``: nothing ``_Builder.scan`` looks for is inside.
+_MAY_RUN_RE = re.compile(rb"[$`(]")
+
+
+class _Ctx(NamedTuple):
+    """Where the statements being read sit. A NamedTuple: one is made per pipeline, body and
+    substitution, and a tuple is much cheaper to make than a frozen dataclass."""
+
     context: tuple[str, ...] = ()
     conditional: bool = False
     in_pipeline: bool = False
@@ -127,7 +134,7 @@ class _Builder:
         statements: list[Statement] = []
         for position, (node, token) in enumerate(items):
             background = token is not None and token.type == "&"
-            inner = replace(ctx, background=True, main_shell=False) if background else ctx
+            inner = _Ctx(ctx.context, ctx.conditional, ctx.in_pipeline, True, False) if background else ctx
             statement = self.statement(node, inner)
             if token is not None:
                 statement.terminator = token.type
@@ -182,7 +189,10 @@ class _Builder:
                     raise Unsupported("`!` inside a pipeline")
                 continue
             conditional = bool(and_or) and and_or[-1] == "||"
-            inner = replace(ctx, conditional=True) if conditional and not ctx.conditional else ctx
+            if conditional and not ctx.conditional:
+                inner = _Ctx(ctx.context, True, ctx.in_pipeline, ctx.background, ctx.main_shell)
+            else:
+                inner = ctx
             pipelines.append(self.pipeline(atoms[start:index], operators[start : index - 1], inner))
             if index < len(atoms):
                 and_or.append(operators[index - 1])
@@ -246,7 +256,7 @@ class _Builder:
             if redirects:
                 span = (span[0], max(span[1], self.r.offset(redirects[-1].end_byte)))
         if len(atoms) > 1:
-            ctx = replace(ctx, in_pipeline=True, main_shell=False)
+            ctx = _Ctx(ctx.context, ctx.conditional, True, ctx.background, False)
         elements = [self.element(node, ctx, tuple(redirects)) for node, redirects, _ in atoms]
         return Pipeline(elements, operators, span, negated=atoms[0][2])
 
@@ -422,13 +432,15 @@ class _Builder:
         """Commands in substitutions inside ``node``, and assignments hidden in expansions."""
         if node.child_count == 0:
             return  # a plain word: the common case
+        if _MAY_RUN_RE.search(self.r.data, node.start_byte, node.end_byte) is None:
+            return  # a quoted string or a concatenation of plain text: common too
         stack = [node]
         while stack:
             current = stack.pop()
             kind = current.type
             if kind in ("command_substitution", "process_substitution"):
-                inner = ctx.inside(SUBSTITUTION, own_shell=True)
-                self.sequence(current.children, replace(inner, in_pipeline=False))
+                inner = _Ctx((*ctx.context, SUBSTITUTION), ctx.conditional, False, ctx.background, False)
+                self.sequence(current.children, inner)
                 continue
             if kind == "arithmetic_expansion":
                 self._arithmetic(current, ctx)
