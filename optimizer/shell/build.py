@@ -121,13 +121,14 @@ class _Builder:
         """Statements among ``children`` with their terminators; other named nodes are scanned."""
         items: list[list[Any]] = []  # [node, terminator token or None]
         for child in children:
+            kind = child.type
             if not child.is_named:
-                if child.type in TERMINATORS and items and items[-1][1] is None:
+                if kind in TERMINATORS and items and items[-1][1] is None:
                     items[-1][1] = child
                 continue
-            if child.type == "comment":
+            if kind == "comment":
                 self.comments.append(self.r.span(child))
-            elif child.type in STATEMENT_TYPES:
+            elif kind in STATEMENT_TYPES:
                 items.append([child, None])
             else:
                 self.scan(child, ctx)
@@ -180,6 +181,8 @@ class _Builder:
             # Seen with a word after a heredoc redirect (`cat <<EOF x`): the grammar's tree does not
             # say how the pieces chain, so the script is not ours to model.
             raise Unsupported("commands and operators do not pair up")
+        if not operators:  # one command (or compound): the common case, without the regrouping
+            return Statement(pipelines=[self.pipeline(atoms, operators, ctx)], operators=[], span=self.r.span(node))
         pipelines: list[Pipeline] = []
         and_or: list[str] = []
         start = 0
@@ -217,12 +220,13 @@ class _Builder:
             if kind == "redirected_statement":
                 self._splice_heredoc_tails(self._redirect_nodes(node), atoms, operators, negate)
             return
-        members = self._members(node)
-        for child in node.children:
+        children = node.children
+        self._members(node)  # for its comments, recorded before those of the members
+        for child in children:
             child_kind = child.type
             if child_kind in _CHAIN_OPERATORS:
                 operators.append(child_kind)
-            elif child in members:
+            elif child.is_named and child_kind != "comment":  # one of ``_members``
                 self._flatten(child, atoms, operators, negate)
 
     def _splice_heredoc_tails(self, redirects: list[Any], atoms: list[list[Any]], operators: list[str],
@@ -251,18 +255,19 @@ class _Builder:
         return members
 
     def pipeline(self, atoms: list[list[Any]], operators: list[str], ctx: _Ctx) -> Pipeline:
-        span = (self.r.offset(atoms[0][0].start_byte), self.r.offset(atoms[-1][0].end_byte))
+        offset = self.r.offset
+        start, end = offset(atoms[0][0].start_byte), offset(atoms[-1][0].end_byte)
         for _, redirects, _ in atoms:
             if redirects:
-                span = (span[0], max(span[1], self.r.offset(redirects[-1].end_byte)))
+                end = max(end, offset(redirects[-1].end_byte))
         if len(atoms) > 1:
             ctx = _Ctx(ctx.context, ctx.conditional, True, ctx.background, False)
-        elements = [self.element(node, ctx, tuple(redirects)) for node, redirects, _ in atoms]
-        return Pipeline(elements, operators, span, negated=atoms[0][2])
+        elements = [self.element(node, ctx, redirects) for node, redirects, _ in atoms]
+        return Pipeline(elements, operators, (start, end), negated=atoms[0][2])
 
     # -- commands ------------------------------------------------------------------------------
 
-    def element(self, node: Any, ctx: _Ctx, extra: tuple[Any, ...] = ()) -> Element:
+    def element(self, node: Any, ctx: _Ctx, extra: list[Any] | tuple[Any, ...] = ()) -> Element:
         redirect_nodes = list(extra)
         kind = node.type
         if kind == "redirected_statement":
@@ -284,70 +289,77 @@ class _Builder:
         words: list[Word] = []
         assignments: list[Assignment] = []
         redirects: list[Redirect] = []
-        pending: list[Any] = []  # adjacent nodes that make up one word
-        if node.type == "variable_assignment":
+        node_type = node.type
+        if node_type == "variable_assignment":
             assignments.append(self._assignment(node, ctx))
             own = False
-        elif node.type == "variable_assignments":
+        elif node_type == "variable_assignments":
             assignments += [self._assignment(item, ctx) for item in node.named_children]
             own = False
-        node_type = node.type
-        declaration = node_type in ("declaration_command", "unset_command")
-        word = self.r.word
-        for index, child in enumerate(node.children if own else ()):
-            child_type = child.type
-            # A command name's field is "name": only other children need their field looked up.
-            field = "name" if child_type == "command_name" else node.field_name_for_child(index)
-            if child_type == "variable_assignment" and node_type != "declaration_command":
-                assignments.append(self._assignment(child, ctx))
-            elif child_type == "variable_assignments":
-                assignments += [self._assignment(item, ctx) for item in child.named_children]
-            elif field == "redirect" or child_type.endswith("_redirect"):
-                redirect_nodes.append(child)
-            elif (
-                child_type == "command_name"
-                or field == "argument"
-                or (declaration and child_type != "comment")
-            ):
-                target = child
-                if child_type == "command_name" and child.named_children:
-                    target = child.named_children[0]
-                if pending and pending[-1].end_byte != target.start_byte:
-                    words.append(word(pending))
-                    pending = []
-                pending.append(target)
-                if target.child_count:
-                    self.scan(target, ctx)
-        if pending:
-            words.append(word(pending))
+        if own:
+            self._arguments(node, node_type, ctx, words, assignments, redirect_nodes)
         if redirect_nodes:
             redirects += self._redirects(redirect_nodes, ctx)
         span = self.r.span(node)
         if redirects:
             spans = [span] + [r.span for r in redirects]
             span = (min(s[0] for s in spans), max(s[1] for s in spans))
+        # Positional, in field order (words … main_shell): one per command, and keywords cost more.
         command = Command(
-            words=words,
-            assignments=assignments,
-            redirects=redirects,
-            span=span,
-            context=ctx.context,
-            conditional=ctx.conditional,
-            in_pipeline=ctx.in_pipeline,
-            background=ctx.background,
-            main_shell=ctx.main_shell,
-        )
+            words, assignments, redirects, span, ctx.context, ctx.conditional, ctx.in_pipeline,
+            ctx.background, ctx.main_shell,
+        )  # fmt: skip
         command.state = command_state(command)
         if command.leaks:
             self.changes.append(StateChange(command.state or "", span, command))
         self.commands.append(command)
         return command
 
+    def _arguments(self, node: Any, node_type: str, ctx: _Ctx, words: list[Word], assignments: list[Assignment],
+                   redirect_nodes: list[Any]) -> None:  # fmt: skip
+        """The children of a command node: its words (name first), assignments and redirect nodes."""
+        declaration = node_type in ("declaration_command", "unset_command")
+        word = self.r.word
+        field_name = node.field_name_for_child
+        pending: list[Any] = []  # adjacent nodes that make up one word
+        pending_end = -1
+        for index, child in enumerate(node.children):
+            child_type = child.type
+            if child_type == "command_name":  # its field is "name": no need to look it up
+                named = child.named_children
+                target = named[0] if named else child
+            elif child_type == "variable_assignment" and node_type != "declaration_command":
+                assignments.append(self._assignment(child, ctx))
+                continue
+            elif child_type == "variable_assignments":
+                assignments += [self._assignment(item, ctx) for item in child.named_children]
+                continue
+            elif child_type.endswith("_redirect"):
+                redirect_nodes.append(child)
+                continue
+            else:
+                field = field_name(index)
+                if field == "redirect":
+                    redirect_nodes.append(child)
+                    continue
+                if field != "argument" and not (declaration and child_type != "comment"):
+                    continue
+                target = child
+            if pending and pending_end != target.start_byte:
+                words.append(word(pending))
+                pending = []
+            pending.append(target)
+            pending_end = target.end_byte
+            if target.child_count:
+                self.scan(target, ctx)
+        if pending:
+            words.append(word(pending))
+
     def _assignment(self, node: Any, ctx: _Ctx) -> Assignment:
         self.scan(node, ctx)
         name_node = node.child_by_field_name("name")
         value_node = node.child_by_field_name("value")
-        append = any(child.type == "+=" for child in node.children)
+        append = "+=" in [child.type for child in node.children]
         value = self.r.word(value_node) if value_node is not None else None
         name = self.r.node_text(name_node) if name_node is not None else ""
         return Assignment(name=name, value=value, span=self.r.span(node), append=append)

@@ -72,7 +72,10 @@ class WordReader:
         return byte_offset if self._chars is None else self._chars[byte_offset]
 
     def span(self, node: Any) -> tuple[int, int]:
-        return self.offset(node.start_byte), self.offset(node.end_byte)
+        chars = self._chars
+        if chars is None:  # ASCII text (the common case): byte offsets are str offsets
+            return node.start_byte, node.end_byte
+        return chars[node.start_byte], chars[node.end_byte]
 
     def node_text(self, node: Any) -> str:
         start, end = self.span(node)
@@ -80,20 +83,25 @@ class WordReader:
 
     def word(self, nodes: Any) -> Word:
         """One word made of one node or several adjacent ones (``--opt="x"`` may come as two)."""
-        if not isinstance(nodes, (list, tuple)):
-            nodes = [nodes]
-        first = nodes[0]
-        chars = self._chars
-        if chars is None:
+        if isinstance(nodes, (list, tuple)):
+            first = nodes[0]
             start, end = first.start_byte, nodes[-1].end_byte
+            single = len(nodes) == 1
         else:
-            start, end = chars[first.start_byte], chars[nodes[-1].end_byte]
+            first = nodes
+            start, end = first.start_byte, first.end_byte
+            single = True
+        chars = self._chars
+        if chars is not None:
+            start, end = chars[start], chars[end]
         text = self.text[start:end]
-        if len(nodes) == 1 and first.type == "word" and first.is_named and not first.has_error:
+        if single and first.type == "word" and first.is_named and not first.has_error:
             # The common case, read without the general walk: one unquoted word node.
             plain = _unescape_word(text) if "\\" in text else text
             pattern = _maybe_pattern(text) or text.startswith("~")
-            return Word(text=text, value=plain, span=(start, end), pattern=pattern)
+            return Word(text, plain, (start, end), pattern)
+        if single:
+            nodes = (first,)
         values: list[str] = []
         pattern = False
         dynamic = False
@@ -108,7 +116,7 @@ class WordReader:
             pattern = pattern or is_pattern
         if text.startswith("~") and first.type == "word":
             pattern = True
-        return Word(text=text, value=None if dynamic else "".join(values), span=(start, end), pattern=pattern)
+        return Word(text, None if dynamic else "".join(values), (start, end), pattern)
 
     def _value(self, node: Any, unquoted: bool) -> tuple[str | None, bool]:
         kind = node.type
