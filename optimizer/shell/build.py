@@ -150,12 +150,18 @@ class _Builder:
         """The statements of a compound command, through do-groups, elif/else clauses and case items."""
         result: list[Statement] = []
         run: list[Any] = []
+        bodies = node.type != "redirected_statement"  # whether a "body" field is a nested body
         for index, child in enumerate(node.children):
-            is_body = node.field_name_for_child(index) == "body" and node.type != "redirected_statement"
-            if child.type in _WRAPPERS or (is_body and child.type in ("compound_statement", "subshell")):
+            kind = child.type
+            # The field is looked up only for the kinds it decides about.
+            if kind in _WRAPPERS or (
+                kind in ("compound_statement", "subshell")
+                and bodies
+                and node.field_name_for_child(index) == "body"
+            ):
                 result += self.sequence(run, ctx)
                 run = []
-                if child.type == "subshell":
+                if kind == "subshell":
                     result += self.body(child, ctx.inside(SUBSHELL, own_shell=True))
                 else:
                     result += self.body(child, ctx)
@@ -182,7 +188,9 @@ class _Builder:
             # say how the pieces chain, so the script is not ours to model.
             raise Unsupported("commands and operators do not pair up")
         if not operators:  # one command (or compound): the common case, without the regrouping
-            return Statement(pipelines=[self.pipeline(atoms, operators, ctx)], operators=[], span=self.r.span(node))
+            return Statement(
+                pipelines=[self.pipeline(atoms, operators, ctx)], operators=[], span=self.r.span(node)
+            )
         pipelines: list[Pipeline] = []
         and_or: list[str] = []
         start = 0
@@ -326,8 +334,7 @@ class _Builder:
         for index, child in enumerate(node.children):
             child_type = child.type
             if child_type == "command_name":  # its field is "name": no need to look it up
-                named = child.named_children
-                target = named[0] if named else child
+                target = child.named_child(0) if child.named_child_count else child
             elif child_type == "variable_assignment" and node_type != "declaration_command":
                 assignments.append(self._assignment(child, ctx))
                 continue
@@ -368,7 +375,7 @@ class _Builder:
         return [
             child
             for index, child in enumerate(node.children)
-            if node.field_name_for_child(index) == "redirect" or child.type.endswith("_redirect")
+            if child.type.endswith("_redirect") or node.field_name_for_child(index) == "redirect"
         ]
 
     def _redirects(self, nodes: list[Any], ctx: _Ctx) -> list[Redirect]:

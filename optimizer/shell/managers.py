@@ -165,7 +165,8 @@ def invocations(script: Script, managers: Iterable[str] | None = None) -> list[I
 def unwrap(command: Command) -> tuple[int, list[Word], list[tuple[str, str | None]]]:
     """Index of the real command word past wrappers, the wrapper words, and env set in front."""
     words = command.words
-    env = [(a.name, a.value.value if a.value else "") for a in command.assignments]
+    assignments = command.assignments
+    env = [(a.name, a.value.value if a.value else "") for a in assignments] if assignments else []
     wrappers: list[Word] = []
     index = 0
     while index < len(words):
