@@ -228,13 +228,17 @@ class _Builder:
             if kind == "redirected_statement":
                 self._splice_heredoc_tails(self._redirect_nodes(node), atoms, operators, negate)
             return
+        # As ``_members`` reads them, from the children already at hand (``named_children`` makes new
+        # node objects): this list's comments first, then the members in order.
         children = node.children
-        self._members(node)  # for its comments, recorded before those of the members
-        for child in children:
-            child_kind = child.type
+        kinds = [child.type for child in children]
+        for child, child_kind in zip(children, kinds, strict=True):
+            if child_kind == "comment" and child.is_named:
+                self.comments.append(self.r.span(child))
+        for child, child_kind in zip(children, kinds, strict=True):
             if child_kind in _CHAIN_OPERATORS:
                 operators.append(child_kind)
-            elif child.is_named and child_kind != "comment":  # one of ``_members``
+            elif child_kind != "comment" and child.is_named:
                 self._flatten(child, atoms, operators, negate)
 
     def _splice_heredoc_tails(self, redirects: list[Any], atoms: list[list[Any]], operators: list[str],
@@ -317,9 +321,9 @@ class _Builder:
             words, assignments, redirects, span, ctx.context, ctx.conditional, ctx.in_pipeline,
             ctx.background, ctx.main_shell,
         )  # fmt: skip
-        command.state = command_state(command)
-        if command.leaks:
-            self.changes.append(StateChange(command.state or "", span, command))
+        state = command.state = command_state(command)
+        if state is not None and ctx.main_shell:  # ``command.leaks``
+            self.changes.append(StateChange(state, span, command))
         self.commands.append(command)
         return command
 

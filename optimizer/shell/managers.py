@@ -230,6 +230,11 @@ def _identify(words: list[Word], start: int) -> tuple[str | None, int]:
     name = _basename(words[start])
     if name is None:
         return None, 0
+    manager = _NAMES.get(name)
+    if manager is not None:  # none of these is a pip, python or php name: the checks below agree
+        return manager, 1
+    if not name.startswith("p"):  # nor is any other name: no pattern to try (most commands)
+        return None, 0
     if _PIP_RE.match(name):
         return "pip", 1
     if _PYTHON_RE.match(name):
