@@ -10,6 +10,7 @@ still does not fit raises ``Unsupported``, so a script is never modelled as some
 from __future__ import annotations
 
 import re
+from operator import attrgetter
 from typing import Any, NamedTuple
 
 from . import grammar
@@ -94,18 +95,21 @@ def build_script(text: str, root: Any, reader: WordReader) -> Script:
     """The model of a script whose tree has no ERROR/MISSING nodes; raises ``Unsupported``."""
     builder = _Builder(reader)
     statements = builder.sequence(root.children, _Ctx())
-    commands = sorted(builder.commands, key=lambda c: c.span)
+    commands = sorted(builder.commands, key=_span)
     script = Script(
         text=text,
         statements=statements,
         commands=commands,
-        state_changes=sorted(builder.changes, key=lambda c: c.span),
+        state_changes=sorted(builder.changes, key=_span),
         comments=builder.comments,
     )
     for index, command in enumerate(commands):
         command.index = index
         command.script = script
     return script
+
+
+_span = attrgetter("span")
 
 
 class _Builder:
@@ -473,7 +477,7 @@ class _Builder:
                 and any(child.type in (":=", "=") for child in current.children)
             ):
                 self.changes.append(StateChange("assignment", self.r.span(current), None))
-            stack.extend(child for child in current.children if child.child_count)
+            stack.extend([child for child in current.children if child.child_count])
 
     def _arithmetic(self, node: Any, ctx: _Ctx) -> None:
         stack = list(node.children)

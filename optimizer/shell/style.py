@@ -111,9 +111,11 @@ def detect_style(tree: Dockerfile, instruction: Instruction | None = None) -> Co
     separators: Counter[str] = Counter()
     for run in runs:
         p, i, s = _votes(run, tree.escape)
-        positions += p
-        indents += i
-        separators += s
+        # Every count is positive, so ``update`` adds as ``+=`` would (same keys, same order)
+        # without ``+=``'s pass over the result to drop non-positive counts.
+        positions.update(p)
+        indents.update(i)
+        separators.update(s)
     if instruction is not None and not positions and not indents:
         return detect_style(tree)
     evidence = sum(positions.values())
