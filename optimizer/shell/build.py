@@ -272,6 +272,12 @@ class _Builder:
 
     def pipeline(self, atoms: list[list[Any]], operators: list[str], ctx: _Ctx) -> Pipeline:
         offset = self.r.offset
+        if len(atoms) == 1:  # one command (most pipelines): the general case below, unrolled
+            node, redirects, negated = atoms[0]
+            start, end = offset(node.start_byte), offset(node.end_byte)
+            if redirects:
+                end = max(end, offset(redirects[-1].end_byte))
+            return Pipeline([self.element(node, ctx, redirects)], operators, (start, end), negated=negated)
         start, end = offset(atoms[0][0].start_byte), offset(atoms[-1][0].end_byte)
         for _, redirects, _ in atoms:
             if redirects:
@@ -335,7 +341,7 @@ class _Builder:
                    redirect_nodes: list[Any]) -> None:  # fmt: skip
         """The children of a command node: its words (name first), assignments and redirect nodes."""
         declaration = node_type in ("declaration_command", "unset_command")
-        word = self.r.word
+        word, node_word = self.r.word, self.r.node_word
         field_name = node.field_name_for_child
         pending: list[Any] = []  # adjacent nodes that make up one word
         pending_end = -1
@@ -361,14 +367,14 @@ class _Builder:
                     continue
                 target = child
             if pending and pending_end != target.start_byte:
-                words.append(word(pending))
+                words.append(node_word(pending[0]) if len(pending) == 1 else word(pending))
                 pending = []
             pending.append(target)
             pending_end = target.end_byte
             if target.child_count:
                 self.scan(target, ctx)
         if pending:
-            words.append(word(pending))
+            words.append(node_word(pending[0]) if len(pending) == 1 else word(pending))
 
     def _assignment(self, node: Any, ctx: _Ctx) -> Assignment:
         self.scan(node, ctx)

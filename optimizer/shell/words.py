@@ -83,25 +83,32 @@ class WordReader:
 
     def word(self, nodes: Any) -> Word:
         """One word made of one node or several adjacent ones (``--opt="x"`` may come as two)."""
-        if isinstance(nodes, (list, tuple)):
-            first = nodes[0]
-            start, end = first.start_byte, nodes[-1].end_byte
-            single = len(nodes) == 1
-        else:
-            first = nodes
-            start, end = first.start_byte, first.end_byte
-            single = True
+        if not isinstance(nodes, (list, tuple)):
+            return self.node_word(nodes)
+        if len(nodes) == 1:
+            return self.node_word(nodes[0])
+        start, end = nodes[0].start_byte, nodes[-1].end_byte
+        chars = self._chars
+        if chars is not None:
+            start, end = chars[start], chars[end]
+        return self._read(nodes, self.text[start:end], (start, end))
+
+    def node_word(self, node: Any) -> Word:
+        """``word`` of a single node: most words are one (callers that know it skip the checks)."""
+        start, end = node.start_byte, node.end_byte
         chars = self._chars
         if chars is not None:
             start, end = chars[start], chars[end]
         text = self.text[start:end]
-        if single and first.type == "word" and first.is_named and not first.has_error:
+        if node.type == "word" and node.is_named and not node.has_error:
             # The common case, read without the general walk: one unquoted word node.
             plain = _unescape_word(text) if "\\" in text else text
-            pattern = _maybe_pattern(text) or text.startswith("~")
-            return Word(text, plain, (start, end), pattern)
-        if single:
-            nodes = (first,)
+            return Word(text, plain, (start, end), _maybe_pattern(text) or text.startswith("~"))
+        return self._read((node,), text, (start, end))
+
+    def _read(self, nodes: Any, text: str, span: tuple[int, int]) -> Word:
+        """The general case: each node's value (None for an expansion) laid end to end."""
+        first = nodes[0]
         values: list[str] = []
         pattern = False
         dynamic = False
@@ -116,7 +123,7 @@ class WordReader:
             pattern = pattern or is_pattern
         if text.startswith("~") and first.type == "word":
             pattern = True
-        return Word(text, None if dynamic else "".join(values), (start, end), pattern)
+        return Word(text, None if dynamic else "".join(values), span, pattern)
 
     def _value(self, node: Any, unquoted: bool) -> tuple[str | None, bool]:
         kind = node.type
