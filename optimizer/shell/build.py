@@ -236,9 +236,10 @@ class _Builder:
         # node objects): this list's comments first, then the members in order.
         children = node.children
         kinds = [child.type for child in children]
-        for child, child_kind in zip(children, kinds, strict=True):
-            if child_kind == "comment" and child.is_named:
-                self.comments.append(self.r.span(child))
+        if "comment" in kinds:
+            for child, child_kind in zip(children, kinds, strict=True):
+                if child_kind == "comment" and child.is_named:
+                    self.comments.append(self.r.span(child))
         for child, child_kind in zip(children, kinds, strict=True):
             if child_kind in _CHAIN_OPERATORS:
                 operators.append(child_kind)
