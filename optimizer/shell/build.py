@@ -10,6 +10,7 @@ still does not fit raises ``Unsupported``, so a script is never modelled as some
 from __future__ import annotations
 
 import re
+from dataclasses import fields
 from operator import attrgetter
 from typing import Any, NamedTuple
 
@@ -68,7 +69,8 @@ _MAY_RUN_RE = re.compile(rb"[$`(]")
 
 class _Ctx(NamedTuple):
     """Where the statements being read sit. A NamedTuple: one is made per pipeline, body and
-    substitution, and a tuple is much cheaper to make than a frozen dataclass."""
+    substitution, and a tuple is much cheaper to make than a frozen dataclass. Its fields are the
+    ``Command`` fields after ``span``, in their order: ``_command`` passes it on as it is."""
 
     context: tuple[str, ...] = ()
     conditional: bool = False
@@ -108,6 +110,9 @@ def build_script(text: str, root: Any, reader: WordReader) -> Script:
         command.script = script
     return script
 
+
+# ``Command(words, assignments, redirects, span, *ctx)`` relies on this (checked once, at import).
+assert _Ctx._fields == tuple(f.name for f in fields(Command))[4:9], "_Ctx must mirror Command's fields"
 
 _span = attrgetter("span")
 
@@ -311,7 +316,6 @@ class _Builder:
     def _command(self, node: Any, ctx: _Ctx, redirect_nodes: list[Any], own: bool = True) -> Command:
         words: list[Word] = []
         assignments: list[Assignment] = []
-        redirects: list[Redirect] = []
         node_type = node.type
         if node_type == "variable_assignment":
             assignments.append(self._assignment(node, ctx))
@@ -321,17 +325,14 @@ class _Builder:
             own = False
         if own:
             self._arguments(node, node_type, ctx, words, assignments, redirect_nodes)
-        if redirect_nodes:
-            redirects += self._redirects(redirect_nodes, ctx)
+        redirects = self._redirects(redirect_nodes, ctx) if redirect_nodes else []
         span = self.r.span(node)
         if redirects:
             spans = [span] + [r.span for r in redirects]
             span = (min(s[0] for s in spans), max(s[1] for s in spans))
-        # Positional, in field order (words … main_shell): one per command, and keywords cost more.
-        command = Command(
-            words, assignments, redirects, span, ctx.context, ctx.conditional, ctx.in_pipeline,
-            ctx.background, ctx.main_shell,
-        )  # fmt: skip
+        # Positional (one per command, and keywords cost more): ``_Ctx``'s fields are, in order, the
+        # Command fields that follow ``span`` (context, conditional, in_pipeline, background, main_shell).
+        command = Command(words, assignments, redirects, span, *ctx)
         state = command.state = command_state(command)
         if state is not None and ctx.main_shell:  # ``command.leaks``
             self.changes.append(StateChange(state, span, command))
