@@ -9,8 +9,10 @@ still does not fit raises ``Unsupported``, so a script is never modelled as some
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+import re
+from dataclasses import fields
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 from . import grammar
 from .model import (
@@ -60,8 +62,16 @@ class Unsupported(Exception):
     """The tree parsed without errors but does not mean what the shell would read."""
 
 
-@dataclass(frozen=True)
-class _Ctx:
+# Every node whose text lacks all of these is free of substitutions (``$(…)``, `` `…` ``, ``<(…)``),
+# arithmetic (``$((…))``, ``$[…]``) and ``${X:=…}``: nothing ``_Builder.scan`` looks for is inside.
+_MAY_RUN_RE = re.compile(rb"[$`(]")
+
+
+class _Ctx(NamedTuple):
+    """Where the statements being read sit. A NamedTuple: one is made per pipeline, body and
+    substitution, and a tuple is much cheaper to make than a frozen dataclass. Its fields are the
+    ``Command`` fields after ``span``, in their order: ``_command`` passes it on as it is."""
+
     context: tuple[str, ...] = ()
     conditional: bool = False
     in_pipeline: bool = False
@@ -87,18 +97,24 @@ def build_script(text: str, root: Any, reader: WordReader) -> Script:
     """The model of a script whose tree has no ERROR/MISSING nodes; raises ``Unsupported``."""
     builder = _Builder(reader)
     statements = builder.sequence(root.children, _Ctx())
-    commands = sorted(builder.commands, key=lambda c: c.span)
+    commands = sorted(builder.commands, key=_span)
     script = Script(
         text=text,
         statements=statements,
         commands=commands,
-        state_changes=sorted(builder.changes, key=lambda c: c.span),
+        state_changes=sorted(builder.changes, key=_span),
         comments=builder.comments,
     )
     for index, command in enumerate(commands):
         command.index = index
         command.script = script
     return script
+
+
+# ``Command(words, assignments, redirects, span, *ctx)`` relies on this (checked once, at import).
+assert _Ctx._fields == tuple(f.name for f in fields(Command))[4:9], "_Ctx must mirror Command's fields"
+
+_span = attrgetter("span")
 
 
 class _Builder:
@@ -114,20 +130,21 @@ class _Builder:
         """Statements among ``children`` with their terminators; other named nodes are scanned."""
         items: list[list[Any]] = []  # [node, terminator token or None]
         for child in children:
+            kind = child.type
             if not child.is_named:
-                if child.type in TERMINATORS and items and items[-1][1] is None:
+                if kind in TERMINATORS and items and items[-1][1] is None:
                     items[-1][1] = child
                 continue
-            if child.type == "comment":
+            if kind == "comment":
                 self.comments.append(self.r.span(child))
-            elif child.type in STATEMENT_TYPES:
+            elif kind in STATEMENT_TYPES:
                 items.append([child, None])
             else:
                 self.scan(child, ctx)
         statements: list[Statement] = []
         for position, (node, token) in enumerate(items):
             background = token is not None and token.type == "&"
-            inner = replace(ctx, background=True, main_shell=False) if background else ctx
+            inner = _Ctx(ctx.context, ctx.conditional, ctx.in_pipeline, True, False) if background else ctx
             statement = self.statement(node, inner)
             if token is not None:
                 statement.terminator = token.type
@@ -142,12 +159,18 @@ class _Builder:
         """The statements of a compound command, through do-groups, elif/else clauses and case items."""
         result: list[Statement] = []
         run: list[Any] = []
+        bodies = node.type != "redirected_statement"  # whether a "body" field is a nested body
         for index, child in enumerate(node.children):
-            is_body = node.field_name_for_child(index) == "body" and node.type != "redirected_statement"
-            if child.type in _WRAPPERS or (is_body and child.type in ("compound_statement", "subshell")):
+            kind = child.type
+            # The field is looked up only for the kinds it decides about.
+            if kind in _WRAPPERS or (
+                kind in ("compound_statement", "subshell")
+                and bodies
+                and node.field_name_for_child(index) == "body"
+            ):
                 result += self.sequence(run, ctx)
                 run = []
-                if child.type == "subshell":
+                if kind == "subshell":
                     result += self.body(child, ctx.inside(SUBSHELL, own_shell=True))
                 else:
                     result += self.body(child, ctx)
@@ -173,6 +196,10 @@ class _Builder:
             # Seen with a word after a heredoc redirect (`cat <<EOF x`): the grammar's tree does not
             # say how the pieces chain, so the script is not ours to model.
             raise Unsupported("commands and operators do not pair up")
+        if not operators:  # one command (or compound): the common case, without the regrouping
+            return Statement(
+                pipelines=[self.pipeline(atoms, operators, ctx)], operators=[], span=self.r.span(node)
+            )
         pipelines: list[Pipeline] = []
         and_or: list[str] = []
         start = 0
@@ -182,7 +209,10 @@ class _Builder:
                     raise Unsupported("`!` inside a pipeline")
                 continue
             conditional = bool(and_or) and and_or[-1] == "||"
-            inner = replace(ctx, conditional=True) if conditional and not ctx.conditional else ctx
+            if conditional and not ctx.conditional:
+                inner = _Ctx(ctx.context, True, ctx.in_pipeline, ctx.background, ctx.main_shell)
+            else:
+                inner = ctx
             pipelines.append(self.pipeline(atoms[start:index], operators[start : index - 1], inner))
             if index < len(atoms):
                 and_or.append(operators[index - 1])
@@ -207,12 +237,18 @@ class _Builder:
             if kind == "redirected_statement":
                 self._splice_heredoc_tails(self._redirect_nodes(node), atoms, operators, negate)
             return
-        members = self._members(node)
-        for child in node.children:
-            child_kind = child.type
+        # As ``_members`` reads them, from the children already at hand (``named_children`` makes new
+        # node objects): this list's comments first, then the members in order.
+        children = node.children
+        kinds = [child.type for child in children]
+        if "comment" in kinds:
+            for child, child_kind in zip(children, kinds, strict=True):
+                if child_kind == "comment" and child.is_named:
+                    self.comments.append(self.r.span(child))
+        for child, child_kind in zip(children, kinds, strict=True):
             if child_kind in _CHAIN_OPERATORS:
                 operators.append(child_kind)
-            elif child in members:
+            elif child_kind != "comment" and child.is_named:
                 self._flatten(child, atoms, operators, negate)
 
     def _splice_heredoc_tails(self, redirects: list[Any], atoms: list[list[Any]], operators: list[str],
@@ -241,18 +277,25 @@ class _Builder:
         return members
 
     def pipeline(self, atoms: list[list[Any]], operators: list[str], ctx: _Ctx) -> Pipeline:
-        span = (self.r.offset(atoms[0][0].start_byte), self.r.offset(atoms[-1][0].end_byte))
+        offset = self.r.offset
+        if len(atoms) == 1:  # one command (most pipelines): the general case below, unrolled
+            node, redirects, negated = atoms[0]
+            start, end = offset(node.start_byte), offset(node.end_byte)
+            if redirects:
+                end = max(end, offset(redirects[-1].end_byte))
+            return Pipeline([self.element(node, ctx, redirects)], operators, (start, end), negated=negated)
+        start, end = offset(atoms[0][0].start_byte), offset(atoms[-1][0].end_byte)
         for _, redirects, _ in atoms:
             if redirects:
-                span = (span[0], max(span[1], self.r.offset(redirects[-1].end_byte)))
+                end = max(end, offset(redirects[-1].end_byte))
         if len(atoms) > 1:
-            ctx = replace(ctx, in_pipeline=True, main_shell=False)
-        elements = [self.element(node, ctx, tuple(redirects)) for node, redirects, _ in atoms]
-        return Pipeline(elements, operators, span, negated=atoms[0][2])
+            ctx = _Ctx(ctx.context, ctx.conditional, True, ctx.background, False)
+        elements = [self.element(node, ctx, redirects) for node, redirects, _ in atoms]
+        return Pipeline(elements, operators, (start, end), negated=atoms[0][2])
 
     # -- commands ------------------------------------------------------------------------------
 
-    def element(self, node: Any, ctx: _Ctx, extra: tuple[Any, ...] = ()) -> Element:
+    def element(self, node: Any, ctx: _Ctx, extra: list[Any] | tuple[Any, ...] = ()) -> Element:
         redirect_nodes = list(extra)
         kind = node.type
         if kind == "redirected_statement":
@@ -273,71 +316,73 @@ class _Builder:
     def _command(self, node: Any, ctx: _Ctx, redirect_nodes: list[Any], own: bool = True) -> Command:
         words: list[Word] = []
         assignments: list[Assignment] = []
-        redirects: list[Redirect] = []
-        pending: list[Any] = []  # adjacent nodes that make up one word
-        if node.type == "variable_assignment":
+        node_type = node.type
+        if node_type == "variable_assignment":
             assignments.append(self._assignment(node, ctx))
             own = False
-        elif node.type == "variable_assignments":
+        elif node_type == "variable_assignments":
             assignments += [self._assignment(item, ctx) for item in node.named_children]
             own = False
-        node_type = node.type
-        declaration = node_type in ("declaration_command", "unset_command")
-        word = self.r.word
-        for index, child in enumerate(node.children if own else ()):
-            child_type = child.type
-            # A command name's field is "name": only other children need their field looked up.
-            field = "name" if child_type == "command_name" else node.field_name_for_child(index)
-            if child_type == "variable_assignment" and node_type != "declaration_command":
-                assignments.append(self._assignment(child, ctx))
-            elif child_type == "variable_assignments":
-                assignments += [self._assignment(item, ctx) for item in child.named_children]
-            elif field == "redirect" or child_type.endswith("_redirect"):
-                redirect_nodes.append(child)
-            elif (
-                child_type == "command_name"
-                or field == "argument"
-                or (declaration and child_type != "comment")
-            ):
-                target = child
-                if child_type == "command_name" and child.named_children:
-                    target = child.named_children[0]
-                if pending and pending[-1].end_byte != target.start_byte:
-                    words.append(word(pending))
-                    pending = []
-                pending.append(target)
-                if target.child_count:
-                    self.scan(target, ctx)
-        if pending:
-            words.append(word(pending))
-        if redirect_nodes:
-            redirects += self._redirects(redirect_nodes, ctx)
+        if own:
+            self._arguments(node, node_type, ctx, words, assignments, redirect_nodes)
+        redirects = self._redirects(redirect_nodes, ctx) if redirect_nodes else []
         span = self.r.span(node)
         if redirects:
             spans = [span] + [r.span for r in redirects]
             span = (min(s[0] for s in spans), max(s[1] for s in spans))
-        command = Command(
-            words=words,
-            assignments=assignments,
-            redirects=redirects,
-            span=span,
-            context=ctx.context,
-            conditional=ctx.conditional,
-            in_pipeline=ctx.in_pipeline,
-            background=ctx.background,
-            main_shell=ctx.main_shell,
-        )
-        command.state = command_state(command)
-        if command.leaks:
-            self.changes.append(StateChange(command.state or "", span, command))
+        # Positional (one per command, and keywords cost more): ``_Ctx``'s fields are, in order, the
+        # Command fields that follow ``span`` (context, conditional, in_pipeline, background, main_shell).
+        command = Command(words, assignments, redirects, span, *ctx)
+        state = command.state = command_state(command)
+        if state is not None and ctx.main_shell:  # ``command.leaks``
+            self.changes.append(StateChange(state, span, command))
         self.commands.append(command)
         return command
+
+    def _arguments(self, node: Any, node_type: str, ctx: _Ctx, words: list[Word], assignments: list[Assignment],
+                   redirect_nodes: list[Any]) -> None:  # fmt: skip
+        """The children of a command node: its words (name first), assignments and redirect nodes."""
+        declaration = node_type in ("declaration_command", "unset_command")
+        word, node_word = self.r.word, self.r.node_word
+        field_name = node.field_name_for_child
+        pending: list[Any] = []  # adjacent nodes that make up one word
+        pending_end = -1
+        for index, child in enumerate(node.children):
+            child_type = child.type
+            if child_type == "command_name":  # its field is "name": no need to look it up
+                target = child.named_child(0) if child.named_child_count else child
+            elif child_type == "variable_assignment" and node_type != "declaration_command":
+                assignments.append(self._assignment(child, ctx))
+                continue
+            elif child_type == "variable_assignments":
+                assignments += [self._assignment(item, ctx) for item in child.named_children]
+                continue
+            elif child_type.endswith("_redirect"):
+                redirect_nodes.append(child)
+                continue
+            else:
+                field = field_name(index)
+                if field == "redirect":
+                    redirect_nodes.append(child)
+                    continue
+                if field != "argument" and not (declaration and child_type != "comment"):
+                    continue
+                target = child
+            if pending and pending_end != target.start_byte:
+                words.append(node_word(pending[0]) if len(pending) == 1 else word(pending))
+                pending = []
+            pending.append(target)
+            pending_end = target.end_byte
+            if target.child_count:
+                self.scan(target, ctx)
+        if pending:
+            words.append(node_word(pending[0]) if len(pending) == 1 else word(pending))
 
     def _assignment(self, node: Any, ctx: _Ctx) -> Assignment:
         self.scan(node, ctx)
         name_node = node.child_by_field_name("name")
         value_node = node.child_by_field_name("value")
-        append = any(child.type == "+=" for child in node.children)
+        append = "+=" in [child.type for child in node.children]
         value = self.r.word(value_node) if value_node is not None else None
         name = self.r.node_text(name_node) if name_node is not None else ""
         return Assignment(name=name, value=value, span=self.r.span(node), append=append)
@@ -346,7 +391,7 @@ class _Builder:
         return [
             child
             for index, child in enumerate(node.children)
-            if node.field_name_for_child(index) == "redirect" or child.type.endswith("_redirect")
+            if child.type.endswith("_redirect") or node.field_name_for_child(index) == "redirect"
         ]
 
     def _redirects(self, nodes: list[Any], ctx: _Ctx) -> list[Redirect]:
@@ -422,13 +467,15 @@ class _Builder:
         """Commands in substitutions inside ``node``, and assignments hidden in expansions."""
         if node.child_count == 0:
             return  # a plain word: the common case
+        if _MAY_RUN_RE.search(self.r.data, node.start_byte, node.end_byte) is None:
+            return  # a quoted string or a concatenation of plain text: common too
         stack = [node]
         while stack:
             current = stack.pop()
             kind = current.type
             if kind in ("command_substitution", "process_substitution"):
-                inner = ctx.inside(SUBSTITUTION, own_shell=True)
-                self.sequence(current.children, replace(inner, in_pipeline=False))
+                inner = _Ctx((*ctx.context, SUBSTITUTION), ctx.conditional, False, ctx.background, False)
+                self.sequence(current.children, inner)
                 continue
             if kind == "arithmetic_expansion":
                 self._arithmetic(current, ctx)
@@ -438,7 +485,7 @@ class _Builder:
                 and any(child.type in (":=", "=") for child in current.children)
             ):
                 self.changes.append(StateChange("assignment", self.r.span(current), None))
-            stack.extend(child for child in current.children if child.child_count)
+            stack.extend([child for child in current.children if child.child_count])
 
     def _arithmetic(self, node: Any, ctx: _Ctx) -> None:
         stack = list(node.children)

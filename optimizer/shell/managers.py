@@ -165,7 +165,8 @@ def invocations(script: Script, managers: Iterable[str] | None = None) -> list[I
 def unwrap(command: Command) -> tuple[int, list[Word], list[tuple[str, str | None]]]:
     """Index of the real command word past wrappers, the wrapper words, and env set in front."""
     words = command.words
-    env = [(a.name, a.value.value if a.value else "") for a in command.assignments]
+    assignments = command.assignments
+    env = [(a.name, a.value.value if a.value else "") for a in assignments] if assignments else []
     wrappers: list[Word] = []
     index = 0
     while index < len(words):
@@ -228,6 +229,11 @@ def _basename(word: Word) -> str | None:
 def _identify(words: list[Word], start: int) -> tuple[str | None, int]:
     name = _basename(words[start])
     if name is None:
+        return None, 0
+    manager = _NAMES.get(name)
+    if manager is not None:  # none of these is a pip, python or php name: the checks below agree
+        return manager, 1
+    if not name.startswith("p"):  # nor is any other name: no pattern to try (most commands)
         return None, 0
     if _PIP_RE.match(name):
         return "pip", 1

@@ -50,6 +50,7 @@ class Removal:
 
 
 _UNSET = object()
+_RM_NAMES = ("rm", "/bin/rm", "/usr/bin/rm")
 
 
 def removal(command: Command) -> Removal | None:
@@ -62,9 +63,14 @@ def removal(command: Command) -> Removal | None:
 
 
 def _removal(command: Command) -> Removal | None:
-    start, wrappers, _ = unwrap(command)
     words = command.words
-    if start >= len(words) or words[start].value not in ("rm", "/bin/rm", "/usr/bin/rm"):
+    for word in words:
+        if word.value in _RM_NAMES:
+            break
+    else:
+        return None  # no word names rm, so the command (past any wrapper) is no rm: most commands
+    start, wrappers, _ = unwrap(command)
+    if start >= len(words) or words[start].value not in _RM_NAMES:
         return None
     options: list[str] = []
     paths: list[Word] = []

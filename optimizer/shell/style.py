@@ -59,8 +59,12 @@ def _votes(instruction: Instruction, escape: str) -> tuple[Counter[str], Counter
     positions: Counter[str] = Counter()
     indents: Counter[str] = Counter()
     separators: Counter[str] = Counter()
-    lines = [line for line in instruction_lines(instruction) if not is_comment_line(line + "\n")]
-    lines = [line for line in lines if line.strip()]
+    # Only a line with a `#` can be a comment line: the others skip the parser's check.
+    lines = [
+        line
+        for line in instruction_lines(instruction)
+        if line.strip() and ("#" not in line or not is_comment_line(line + "\n"))
+    ]
     previous_ends_with_operator = False
     for index, line in enumerate(lines):
         body = line.rstrip()
@@ -69,13 +73,21 @@ def _votes(instruction: Instruction, escape: str) -> tuple[Counter[str], Counter
             body = body[: -len(escape)].rstrip()
         stripped = body.strip()
         if index > 0:
-            leading = next((op for op in _OPERATORS if stripped.startswith(op)), None)
+            leading = (
+                next(op for op in _OPERATORS if stripped.startswith(op))
+                if stripped.startswith(_OPERATORS)
+                else None
+            )
             if leading or previous_ends_with_operator:
                 indents[line[: len(line) - len(line.lstrip())]] += 1
             if leading:
                 positions[LEADING] += 1
                 separators[leading] += 1
-        trailing = next((op for op in _OPERATORS if stripped.endswith(op)), None) if continued else None
+        trailing = (
+            next(op for op in _OPERATORS if stripped.endswith(op))
+            if continued and stripped.endswith(_OPERATORS)
+            else None
+        )
         if trailing and not stripped.endswith("\\" + trailing):  # `-exec … \;` is no operator
             positions[TRAILING] += 1
             separators[trailing] += 1
@@ -99,9 +111,11 @@ def detect_style(tree: Dockerfile, instruction: Instruction | None = None) -> Co
     separators: Counter[str] = Counter()
     for run in runs:
         p, i, s = _votes(run, tree.escape)
-        positions += p
-        indents += i
-        separators += s
+        # Every count is positive, so ``update`` adds as ``+=`` would (same keys, same order)
+        # without ``+=``'s pass over the result to drop non-positive counts.
+        positions.update(p)
+        indents.update(i)
+        separators.update(s)
     if instruction is not None and not positions and not indents:
         return detect_style(tree)
     evidence = sum(positions.values())

@@ -72,7 +72,10 @@ class WordReader:
         return byte_offset if self._chars is None else self._chars[byte_offset]
 
     def span(self, node: Any) -> tuple[int, int]:
-        return self.offset(node.start_byte), self.offset(node.end_byte)
+        chars = self._chars
+        if chars is None:  # ASCII text (the common case): byte offsets are str offsets
+            return node.start_byte, node.end_byte
+        return chars[node.start_byte], chars[node.end_byte]
 
     def node_text(self, node: Any) -> str:
         start, end = self.span(node)
@@ -81,19 +84,31 @@ class WordReader:
     def word(self, nodes: Any) -> Word:
         """One word made of one node or several adjacent ones (``--opt="x"`` may come as two)."""
         if not isinstance(nodes, (list, tuple)):
-            nodes = [nodes]
-        first = nodes[0]
+            return self.node_word(nodes)
+        if len(nodes) == 1:
+            return self.node_word(nodes[0])
+        start, end = nodes[0].start_byte, nodes[-1].end_byte
         chars = self._chars
-        if chars is None:
-            start, end = first.start_byte, nodes[-1].end_byte
-        else:
-            start, end = chars[first.start_byte], chars[nodes[-1].end_byte]
+        if chars is not None:
+            start, end = chars[start], chars[end]
+        return self._read(nodes, self.text[start:end], (start, end))
+
+    def node_word(self, node: Any) -> Word:
+        """``word`` of a single node: most words are one (callers that know it skip the checks)."""
+        start, end = node.start_byte, node.end_byte
+        chars = self._chars
+        if chars is not None:
+            start, end = chars[start], chars[end]
         text = self.text[start:end]
-        if len(nodes) == 1 and first.type == "word" and first.is_named and not first.has_error:
+        if node.type == "word" and node.is_named and not node.has_error:
             # The common case, read without the general walk: one unquoted word node.
             plain = _unescape_word(text) if "\\" in text else text
-            pattern = _maybe_pattern(text) or text.startswith("~")
-            return Word(text=text, value=plain, span=(start, end), pattern=pattern)
+            return Word(text, plain, (start, end), _maybe_pattern(text) or text.startswith("~"))
+        return self._read((node,), text, (start, end))
+
+    def _read(self, nodes: Any, text: str, span: tuple[int, int]) -> Word:
+        """The general case: each node's value (None for an expansion) laid end to end."""
+        first = nodes[0]
         values: list[str] = []
         pattern = False
         dynamic = False
@@ -108,7 +123,7 @@ class WordReader:
             pattern = pattern or is_pattern
         if text.startswith("~") and first.type == "word":
             pattern = True
-        return Word(text=text, value=None if dynamic else "".join(values), span=(start, end), pattern=pattern)
+        return Word(text, None if dynamic else "".join(values), span, pattern)
 
     def _value(self, node: Any, unquoted: bool) -> tuple[str | None, bool]:
         kind = node.type
