@@ -30,18 +30,18 @@ def is_space(ch: str) -> bool:
     return ch in _GO_SPACES
 
 
-_GO_SPACE_CHARS = "".join(sorted(_GO_SPACES))
-_GO_SPACE_RUN_RE = re.compile("[" + "".join(re.escape(ch) for ch in _GO_SPACE_CHARS) + "]+")
+GO_SPACE_CHARS = "".join(sorted(_GO_SPACES))
+_GO_SPACE_RUN_RE = re.compile("[" + "".join(re.escape(ch) for ch in GO_SPACE_CHARS) + "]+")
 
 
 def trim_left(s: str) -> str:
     """``strings.TrimLeftFunc(s, unicode.IsSpace)``."""
-    return s.lstrip(_GO_SPACE_CHARS)
+    return s.lstrip(GO_SPACE_CHARS)
 
 
 def trim_space(s: str) -> str:
     """``strings.TrimSpace``."""
-    return s.strip(_GO_SPACE_CHARS)
+    return s.strip(GO_SPACE_CHARS)
 
 
 def trim_newline(s: str) -> str:
@@ -132,6 +132,9 @@ def extract_builder_flags(line: str) -> tuple[str, list[str], int, list[tuple[in
     The first is mirrored (only ASCII blanks separate words here); the second raises
     ``FlagBytesSplit``, as that reading cannot be written back as text.
     """
+    if not line.startswith("--") and line[:1] not in _BYTE_SPACES:
+        # No flag (the common case): the scan below would return at its first character.
+        return line, [], 0, []
     words: list[str] = []
     spans: list[tuple[int, int]] = []
     word_start = 0
@@ -212,64 +215,87 @@ def parse_words(rest: str, escape: str) -> list[str]:
     if "'" not in rest and '"' not in rest and escape not in rest:
         # No quote and no escape: the scan below reduces to splitting on Go's blanks.
         return [word for word in _GO_SPACE_RUN_RE.split(rest) if word]
+    # The character scan of parseWords, taken a run at a time: a regex match consumes the characters
+    # that only get appended to the word (in a word: not a blank, quote or escape; in a quote: not
+    # the closing quote or the escape), and the loop reads one character only where parseWords
+    # changes state. Same words as the one-character-per-step loop (tests/test_fast_paths.py).
+    plain_word, plain_double, plain_single = _word_runs(escape)
     words: list[str] = []
-    in_spaces, in_word, in_quote = 0, 1, 2
-    phase = in_spaces
-    word = ""
-    quote = ""
-    blank_ok = False
     n = len(rest)
     pos = 0
-    while pos <= n:
-        ch = rest[pos] if pos < n else ""
-        if phase == in_spaces:
-            if pos == n:
+    while True:
+        # phase inSpaces
+        blanks = _GO_SPACE_RUN_RE.match(rest, pos)
+        if blanks is not None:
+            pos = blanks.end()
+        if pos == n:
+            return words
+        # phase inWord (and inQuote inside it)
+        parts: list[str] = []
+        blank_ok = False
+        while pos < n:
+            run = plain_word.match(rest, pos)
+            if run is not None:
+                parts.append(run.group())
+                pos = run.end()
+                if pos == n:
+                    break
+            ch = rest[pos]
+            if ch in _GO_SPACES:
+                pos += 1
                 break
-            if is_space(ch):
-                pos += 1
-                continue
-            phase = in_word
-        if phase in (in_word, in_quote) and pos == n:
-            if blank_ok or word:
-                words.append(word)
-            break
-        if phase == in_word:
-            if is_space(ch):
-                phase = in_spaces
-                if blank_ok or word:
-                    words.append(word)
-                word = ""
-                blank_ok = False
-                pos += 1
-                continue
-            if ch in ("'", '"'):
-                quote = ch
-                blank_ok = True
-                phase = in_quote
             if ch == escape:
-                if pos + 1 == n:
+                if pos + 1 == n:  # a trailing escape is dropped
                     pos += 1
-                    continue
-                word += ch
-                pos += 1
-                ch = rest[pos]
-            word += ch
+                    break
+                parts.append(rest[pos : pos + 2])  # the escape and the character after it, kept
+                pos += 2
+                continue
+            # a quote: kept, and read up to the closing one (or the end of the text)
+            quote = ch
+            blank_ok = True
+            parts.append(ch)
             pos += 1
-            continue
-        if phase == in_quote:
-            if ch == quote:
-                phase = in_word
-            if ch == escape and quote != "'":
-                if pos + 1 == n:
-                    phase = in_word
+            inside = plain_single if quote == "'" else plain_double
+            while pos < n:
+                run = inside.match(rest, pos)
+                if run is not None:
+                    parts.append(run.group())
+                    pos = run.end()
+                    if pos == n:
+                        break
+                ch = rest[pos]
+                if ch == quote:
+                    parts.append(ch)
                     pos += 1
-                    continue
-                pos += 1
-                word += ch
-                ch = rest[pos]
-            word += ch
-            pos += 1
-    return words
+                    break
+                # the escape inside double quotes (inside single quotes, ``inside`` takes it)
+                if pos + 1 == n:  # a trailing escape is dropped
+                    pos += 1
+                    break
+                parts.append(rest[pos : pos + 2])
+                pos += 2
+        word = "".join(parts)
+        if blank_ok or word:
+            words.append(word)
+
+
+def _compile_word_runs(escape: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """parse_words' runs of ordinary characters: in a word, in double quotes, in single quotes."""
+    e = re.escape(escape)
+    return (
+        re.compile("[^" + re.escape(GO_SPACE_CHARS) + "'\"" + e + "]+"),
+        re.compile('[^"' + e + "]+"),
+        re.compile("[^']+"),
+    )
+
+
+# The two escapes a parsed file can have, compiled at import; any other is compiled per call.
+_WORD_RUNS = {escape: _compile_word_runs(escape) for escape in ("\\", "`")}
+
+
+def _word_runs(escape: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    return _WORD_RUNS.get(escape) or _compile_word_runs(escape)
 
 
 class UnterminatedQuote(ValueError):

@@ -106,42 +106,52 @@ class _Parser:
 
     def run(self) -> Dockerfile:
         self._long_lines()
-        directives_done = False
-        pending_comments: list[Comment] = []
+        lines = self.lines
+        count = len(lines)
+        nodes = self.nodes
         i = 0
-        while i < len(self.lines):
-            start, raw = self.lines[i]
-            token = bk.trim_left(bk.trim_newline(raw))
-            if not directives_done:
-                directive = self._directive(i, token)
-                if directive is not None:
-                    self.nodes.append(directive)
-                    i += 1
-                    continue
-                directives_done = True
+        # Parser directives come first (parser.go's ``directiveParser`` reads until a line is not one).
+        while i < count:
+            directive = self._directive(i, bk.trim_left(bk.trim_newline(lines[i][1])))
+            if directive is None:
+                break
+            nodes.append(directive)
+            i += 1
+        escape = self.escape  # only a directive sets it: fixed from here on
+        instructions: list[Instruction] = []
+        pending_comments: list[Comment] = []
+        while i < count:
+            start, raw = lines[i]
+            # bk.trim_left(bk.trim_newline(raw)), inlined (this loop runs once per line)
+            token = raw.rstrip("\r\n").lstrip(bk.GO_SPACE_CHARS)
             if token.startswith("#"):
-                comment = Comment(text=raw, start=start, line=i + 1, end_line=i + 1)
-                self.nodes.append(comment)
+                comment = Comment(raw, start, i + 1, i + 1)
+                nodes.append(comment)
                 pending_comments.append(comment)
                 i += 1
                 continue
-            first, is_end = self._trim_continuation(token)
-            if is_end and first == "":
-                self.nodes.append(Blank(text=raw, start=start, line=i + 1, end_line=i + 1))
+            if not token:  # what _trim_continuation reads as an empty, final line
+                nodes.append(Blank(raw, start, i + 1, i + 1))
                 pending_comments = []
                 i += 1
                 continue
-            instruction, i = self._instruction(i, first, is_end, token)
+            # self._trim_continuation(token), inlined
+            body = token.rstrip(" \t")
+            if body.endswith(escape) and not body.endswith(escape, 0, len(body) - 1):
+                instruction, i = self._instruction(i, body[:-1], False, token)
+            else:
+                instruction, i = self._instruction(i, token, True, token)
             instruction.leading_comments = pending_comments
             pending_comments = []
-            self.nodes.append(instruction)
-        if not any(isinstance(node, Instruction) for node in self.nodes):
-            self.errors.append(ParseError("file with no instructions", max(len(self.lines), 1), 1))
-        self._assign_stages()
+            nodes.append(instruction)
+            instructions.append(instruction)
+        if not instructions:
+            self.errors.append(ParseError("file with no instructions", max(count, 1), 1))
+        self._assign_stages(instructions)
         tree = Dockerfile(
             bom=self.bom,
-            nodes=self.nodes,
-            escape=self.escape,
+            nodes=nodes,
+            escape=escape,
             directives=self.directives,
             stages=self.stages,
             newline="\r\n" if self.text.count("\r\n") * 2 > self.text.count("\n") else "\n",
@@ -150,7 +160,7 @@ class _Parser:
             # What BuildKit's parser accepts but its instruction layer (the start of any build)
             # refuses; only read on a file the parser accepts, as BuildKit does.
             self.errors = check_instructions(tree, self.text)
-        tree.errors = sorted(self.errors, key=lambda e: (e.line, e.column))
+        tree.errors = sorted(self.errors, key=_error_position)
         return tree
 
     def _directive(self, index: int, token: str) -> Directive | None:
@@ -179,40 +189,52 @@ class _Parser:
         return node
 
     def _instruction(self, i: int, first: str, is_end: bool, token: str) -> tuple[Instruction, int]:
-        start, raw = self.lines[i]
-        source_map = SourceMap()
-        source_map.add(0, start + len(bk.trim_newline(raw)) - len(token))
-        logical = first
+        lines = self.lines
+        count = len(lines)
+        escape = self.escape
+        start, raw = lines[i]
+        # The logical line and its SourceMap's segments, built here in one go (SourceMap.add appends).
+        segments = [(0, start + len(raw.rstrip("\r\n")) - len(token))]
+        pieces = [first]
+        length = len(first)
         inner_comments: list[tuple[int, int]] = []
         has_blank = False
         j = i + 1
-        lines = self.lines
-        while not is_end and j < len(lines):
+        while not is_end and j < count:
             line_start, line_raw = lines[j]
             j += 1
             content = line_raw.rstrip("\r\n")  # bk.trim_newline
-            left = bk.trim_left(content)
+            left = content.lstrip(bk.GO_SPACE_CHARS)  # bk.trim_left
             if left.startswith("#"):  # bk.is_comment_line
                 inner_comments.append((line_start, line_start + len(line_raw)))
                 continue
-            if left == "":
+            if not left:
                 has_blank = True
                 continue
-            piece, is_end = self._trim_continuation(content)
-            source_map.add(len(logical), line_start)
-            logical += piece
-        source_map.length = len(logical)
+            # self._trim_continuation(content), inlined
+            body = content.rstrip(" \t")
+            if body.endswith(escape) and not body.endswith(escape, 0, len(body) - 1):
+                piece = body[:-1]
+            else:
+                piece = content
+                is_end = True
+            segments.append((length, line_start))
+            pieces.append(piece)
+            length += len(piece)
+        logical = "".join(pieces)
+        source_map = SourceMap(segments, length)
 
-        instruction = _build(self.text, logical, 0, source_map, self.escape, i + 1, j, self.errors)
+        instruction = _build(self.text, logical, 0, source_map, escape, i + 1, j, self.errors)
         instruction.inner_comments = inner_comments
         instruction.has_blank_continuation = has_blank
 
         target = instruction.sub or instruction
         if target.name in bk.HEREDOC_KEYWORDS and not target.json and "<<" in logical:
             j = self._heredocs(instruction, target, logical, i, j)
-        node_start, node_text = self._slice(i, j)
-        instruction.text = node_text
-        instruction.start = node_start
+        # self._slice(i, j), inlined
+        last_start, last_raw = lines[j - 1]
+        instruction.text = self.text[start : last_start + len(last_raw)]
+        instruction.start = start
         instruction.end_line = j
         return instruction, j
 
@@ -253,10 +275,8 @@ class _Parser:
                 return j
         return j
 
-    def _assign_stages(self) -> None:
-        for node in self.nodes:
-            if not isinstance(node, Instruction):
-                continue
+    def _assign_stages(self, instructions: list[Instruction]) -> None:
+        for node in instructions:
             if node.name == "FROM":
                 words = list(node.value)
                 name = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else None
@@ -276,6 +296,10 @@ class _Parser:
                     node.sub.stage = node.stage
 
 
+def _error_position(error: ParseError) -> tuple[int, int]:
+    return error.line, error.column
+
+
 def _column(text: str, offset: int) -> int:
     return offset - text.rfind("\n", 0, offset)
 
@@ -291,13 +315,20 @@ def _build(
     errors: list[ParseError],
 ) -> Instruction:
     """``newNodeFromLine`` over ``logical[offset:]``: keyword, flags, args and value."""
-    view = logical[offset:]
-    lead = len(view) - len(bk.trim_left(view))
-    trimmed = bk.trim_space(view)
+    view = logical[offset:] if offset else logical
+    # bk.trim_left and bk.trim_space of ``view`` from one left-trimmed copy
+    left = view.lstrip(bk.GO_SPACE_CHARS)
+    lead = len(view) - len(left)
+    trimmed = left.rstrip(bk.GO_SPACE_CHARS)
     match = bk.WHITESPACE_RE.search(trimmed)
-    keyword = trimmed[: match.start()] if match else trimmed
-    rest = trimmed[match.end() :] if match else ""
-    rest_start = offset + lead + (match.end() if match else len(trimmed))
+    if match:
+        keyword = trimmed[: match.start()]
+        rest = trimmed[match.end() :]
+        rest_start = offset + lead + match.end()
+    else:
+        keyword = trimmed
+        rest = ""
+        rest_start = offset + lead + len(trimmed)
     keyword_source = source_map.to_source(offset + lead)
 
     try:
@@ -308,16 +339,21 @@ def _build(
             ParseError(str(exc), line, _column(text, source_map.to_source(rest_start + exc.offset)))
         )
         args_raw, flag_words, args_rel, flag_spans = rest, [], 0, []
-    args = bk.trim_space(args_raw)
-    args_start = rest_start + args_rel + (len(args_raw) - len(bk.trim_left(args_raw)))
-    flags = [
-        Flag(
-            text=word,
-            start=source_map.to_source(rest_start + a),
-            end=source_map.to_source_end(rest_start + b),
-        )
-        for word, (a, b) in zip(flag_words, flag_spans, strict=False)
-    ]
+    args_left = args_raw.lstrip(bk.GO_SPACE_CHARS)  # bk.trim_space(args_raw), in two steps
+    args = args_left.rstrip(bk.GO_SPACE_CHARS)
+    args_start = rest_start + args_rel + (len(args_raw) - len(args_left))
+    flags = (
+        [
+            Flag(
+                text=word,
+                start=source_map.to_source(rest_start + a),
+                end=source_map.to_source_end(rest_start + b),
+            )
+            for word, (a, b) in zip(flag_words, flag_spans, strict=False)
+        ]
+        if flag_words
+        else []
+    )
     name = keyword.upper()
     if name == "HEALTHCHECK" and not _healthcheck_agrees(args):
         # BuildKit finds the end of HEALTHCHECK's first word and the blanks after it byte by byte:
