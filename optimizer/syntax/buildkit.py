@@ -135,6 +135,9 @@ def extract_builder_flags(line: str) -> tuple[str, list[str], int, list[tuple[in
     if not line.startswith("--") and line[:1] not in _BYTE_SPACES:
         # No flag (the common case): the scan below would return at its first character.
         return line, [], 0, []
+    ascii_only = line.isascii()  # then no character can hold a byte BuildKit reads as a blank
+    if ascii_only:
+        return _extract_ascii_builder_flags(line)
     words: list[str] = []
     spans: list[tuple[int, int]] = []
     word_start = 0
@@ -163,7 +166,7 @@ def extract_builder_flags(line: str) -> tuple[str, list[str], int, list[tuple[in
                 spans.append((word_start, pos))
             break
         if phase == in_word:
-            if _splits_bytewise(ch):
+            if not ascii_only and _splits_bytewise(ch):
                 raise FlagBytesSplit(ch, pos)
             if ch in _BYTE_SPACES:
                 phase = in_spaces
@@ -188,7 +191,7 @@ def extract_builder_flags(line: str) -> tuple[str, list[str], int, list[tuple[in
                     continue
                 pos += 1
                 ch = line[pos]
-                if _splits_bytewise(ch):
+                if not ascii_only and _splits_bytewise(ch):
                     raise FlagBytesSplit(ch, pos)
             word += ch
             pos += 1
@@ -208,6 +211,80 @@ def extract_builder_flags(line: str) -> tuple[str, list[str], int, list[tuple[in
             word += ch
             pos += 1
     return "", words, n, spans
+
+
+# Runs of characters the flag scan only appends: outside quotes, in single quotes, in double quotes.
+_FLAG_PLAIN_RE = re.compile(r"[^\t\n\v\f\r '\"\\]+")
+_FLAG_QUOTED_RE = {"'": re.compile(r"[^'\\]+"), '"': re.compile(r'[^"\\]+')}
+_BYTE_SPACE_RUN_RE = re.compile(r"[\t\n\v\f\r ]+")
+
+
+def _extract_ascii_builder_flags(line: str) -> tuple[str, list[str], int, list[tuple[int, int]]]:
+    """``extract_builder_flags`` for an ASCII line (nothing to split bytewise), a run at a time: a
+    regex match consumes what the scan only appends, and the loop reads one character only where
+    the scan changes state. Same result as the character scan (tests/test_fast_paths.py)."""
+    words: list[str] = []
+    spans: list[tuple[int, int]] = []
+    n = len(line)
+    pos = 0
+    while True:
+        # phase inSpaces
+        blanks = _BYTE_SPACE_RUN_RE.match(line, pos)
+        if blanks is not None:
+            pos = blanks.end()
+        if pos == n:
+            return "", words, n, spans
+        if not line.startswith("--", pos):
+            return line[pos:], words, pos, spans
+        # phase inWord (and inQuote inside it)
+        word_start = pos
+        parts: list[str] = []
+        blank_ok = False
+        while pos < n:
+            run = _FLAG_PLAIN_RE.match(line, pos)
+            if run is not None:
+                parts.append(run.group())
+                pos = run.end()
+                if pos == n:
+                    break
+            ch = line[pos]
+            if ch in _BYTE_SPACES:
+                break
+            if ch == "\\":
+                if pos + 1 < n:
+                    parts.append(line[pos + 1])  # the escaped character, without the backslash
+                pos += 2 if pos + 1 < n else 1
+                continue
+            # a quote: removed, and read up to the closing one (or the end of the line)
+            quote = ch
+            blank_ok = True
+            pos += 1
+            inside = _FLAG_QUOTED_RE[quote]
+            while pos < n:
+                run = inside.match(line, pos)
+                if run is not None:
+                    parts.append(run.group())
+                    pos = run.end()
+                    if pos == n:
+                        break
+                ch = line[pos]
+                pos += 1
+                if ch == quote:
+                    break
+                if pos < n:  # a backslash: the character after it, kept (a trailing one is dropped)
+                    parts.append(line[pos])
+                    pos += 1
+        word = "".join(parts)
+        if pos == n:  # the line ends inside the word
+            if word != "--" and (blank_ok or word):
+                words.append(word)
+                spans.append((word_start, pos))
+            return "", words, n, spans
+        if word == "--":
+            return line[pos:], words, pos, spans
+        if blank_ok or word:
+            words.append(word)
+            spans.append((word_start, pos))
 
 
 def parse_words(rest: str, escape: str) -> list[str]:
