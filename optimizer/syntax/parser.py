@@ -8,6 +8,7 @@ the difference is that each node also keeps the source slice it came from.
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 
 from . import buildkit as bk
 from .errors import MAX_LINE_BYTES, LineTooLong, ParseError
@@ -37,17 +38,16 @@ _LINE_RE = re.compile(r"[^\n]*\n|[^\n]+")
 def split_lines(text: str, offset: int = 0) -> list[tuple[int, str]]:
     """Physical lines with their line endings, as BuildKit's scanner splits them (on ``\\n`` only)."""
     # What ``_LINE_RE.finditer(text, offset)`` yields, without a match object per line.
-    result: list[tuple[int, str]] = []
     parts = text[offset:].split("\n")
     last = parts.pop()  # the text after the last line break (empty when the text ends with one)
-    position = offset
-    for part in parts:
-        line = part + "\n"
-        result.append((position, line))
-        position += len(line)
     if last:
-        result.append((position, last))
-    return result
+        parts.append(last)
+        lines = [part + "\n" for part in parts]
+        lines[-1] = last
+    else:
+        lines = [part + "\n" for part in parts]
+    # Each line's start: ``offset`` plus the lengths of the lines before it.
+    return list(zip(accumulate(map(len, lines), initial=offset), lines, strict=False))
 
 
 def parse(text: str) -> Dockerfile:
@@ -154,7 +154,7 @@ class _Parser:
             escape=escape,
             directives=self.directives,
             stages=self.stages,
-            newline="\r\n" if self.text.count("\r\n") * 2 > self.text.count("\n") else "\n",
+            newline=_dominant_newline(self.text),
         )
         if not self.errors:
             # What BuildKit's parser accepts but its instruction layer (the start of any build)
@@ -296,6 +296,12 @@ class _Parser:
                     node.sub.stage = node.stage
 
 
+def _dominant_newline(text: str) -> str:
+    if "\r" not in text:  # no CRLF at all (the common case): skip the two counts
+        return "\n"
+    return "\r\n" if text.count("\r\n") * 2 > text.count("\n") else "\n"
+
+
 def _error_position(error: ParseError) -> tuple[int, int]:
     return error.line, error.column
 
@@ -363,18 +369,24 @@ def _build(
     if name not in KNOWN_INSTRUCTIONS:
         errors.append(ParseError(f"unknown instruction: {keyword}", line, _column(text, keyword_source)))
         # Keep it as an instruction so the text survives; nothing reads its arguments.
+    # Positional: a call with keywords costs twice as much, and this runs once per instruction.
     instruction = Instruction(
-        text="",
-        start=0,
-        line=line,
-        end_line=end_line,
-        keyword=keyword,
-        flags=flags,
-        args=args,
-        logical=logical,
-        source_map=source_map,
-        keyword_start=keyword_source,
-        args_start=args_start,
+        "",  # text: the caller sets it, with start and end_line, once it knows the heredocs
+        0,  # start
+        line,
+        end_line,
+        keyword,
+        flags,
+        args,
+        (),  # value: set below
+        False,  # json: set below
+        [],  # heredocs: the caller reads them
+        logical,
+        source_map,
+        keyword_source,  # keyword_start
+        args_start,
+        [],  # inner_comments
+        [],  # leading_comments
     )
     try:
         if name == "ONBUILD":
