@@ -38,16 +38,24 @@ _LINE_RE = re.compile(r"[^\n]*\n|[^\n]+")
 def split_lines(text: str, offset: int = 0) -> list[tuple[int, str]]:
     """Physical lines with their line endings, as BuildKit's scanner splits them (on ``\\n`` only)."""
     # What ``_LINE_RE.finditer(text, offset)`` yields, without a match object per line.
-    parts = text[offset:].split("\n")
+    lines = _physical_lines(text, offset)
+    return list(zip(_line_starts(lines, offset), lines, strict=False))
+
+
+def _physical_lines(text: str, offset: int) -> list[str]:
+    """The lines of ``text[offset:]``, each with its line ending."""
+    parts = (text[offset:] if offset else text).split("\n")
     last = parts.pop()  # the text after the last line break (empty when the text ends with one)
+    lines = [part + "\n" for part in parts]
     if last:
-        parts.append(last)
-        lines = [part + "\n" for part in parts]
-        lines[-1] = last
-    else:
-        lines = [part + "\n" for part in parts]
-    # Each line's start: ``offset`` plus the lengths of the lines before it.
-    return list(zip(accumulate(map(len, lines), initial=offset), lines, strict=False))
+        lines.append(last)
+    return lines
+
+
+def _line_starts(lines: list[str], offset: int) -> list[int]:
+    """Where each line starts (``offset`` plus the lengths of the lines before it), and after them
+    the end of the text."""
+    return list(accumulate(map(len, lines), initial=offset))
 
 
 def parse(text: str) -> Dockerfile:
@@ -63,7 +71,10 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.bom = "\ufeff" if text.startswith("\ufeff") else ""
-        self.lines = split_lines(text, len(self.bom))
+        # The physical lines (split_lines' pairs, kept as two lists: no tuple per line) and their
+        # start offsets; ``starts[len(lines)]`` is the end of the text.
+        self.lines = _physical_lines(text, len(self.bom))
+        self.starts = _line_starts(self.lines, len(self.bom))
         self.escape = "\\"
         self.nodes: list[Node] = []
         self.directives: list[Directive] = []
@@ -71,12 +82,6 @@ class _Parser:
         self.errors: list[ParseError] = []
 
     # -- helpers -------------------------------------------------------------------------------
-
-    def _slice(self, first: int, last: int) -> tuple[int, str]:
-        """Start offset and text of physical lines ``first`` .. ``last - 1``."""
-        start = self.lines[first][0]
-        end = self.lines[last - 1][0] + len(self.lines[last - 1][1])
-        return start, self.text[start:end]
 
     def _trim_continuation(self, line: str) -> tuple[str, bool]:
         # ``bk.continuation_re`` (``(?<!e)e[ \t]*$``) read without a regex search over the whole line:
@@ -94,7 +99,7 @@ class _Parser:
         """bufio.Scanner's limit: BuildKit fails on the first line over MAX_LINE_BYTES bytes."""
         if len(self.text) * 4 <= MAX_LINE_BYTES:  # at most 4 bytes a character: no line is too long
             return
-        for index, (_start, raw) in enumerate(self.lines):
+        for index, raw in enumerate(self.lines):
             if len(raw) * 4 <= MAX_LINE_BYTES:  # at most 4 bytes a character: cannot be too long
                 continue
             size = len(raw.rstrip("\n").encode("utf-8", "surrogatepass"))
@@ -107,12 +112,13 @@ class _Parser:
     def run(self) -> Dockerfile:
         self._long_lines()
         lines = self.lines
+        starts = self.starts
         count = len(lines)
         nodes = self.nodes
         i = 0
         # Parser directives come first (parser.go's ``directiveParser`` reads until a line is not one).
         while i < count:
-            directive = self._directive(i, bk.trim_left(bk.trim_newline(lines[i][1])))
+            directive = self._directive(i, bk.trim_left(bk.trim_newline(lines[i])))
             if directive is None:
                 break
             nodes.append(directive)
@@ -121,7 +127,8 @@ class _Parser:
         instructions: list[Instruction] = []
         pending_comments: list[Comment] = []
         while i < count:
-            start, raw = lines[i]
+            start = starts[i]
+            raw = lines[i]
             # bk.trim_left(bk.trim_newline(raw)), inlined (this loop runs once per line)
             token = raw.rstrip("\r\n").lstrip(bk.GO_SPACE_CHARS)
             if token.startswith("#"):
@@ -182,7 +189,7 @@ class _Parser:
             else:
                 message = f"invalid escape token '{value}' does not match ` or \\"
                 self.errors.append(ParseError(message, index + 1, 1))
-        start, raw = self.lines[index]
+        start, raw = self.starts[index], self.lines[index]
         node = Directive(text=raw, start=start, line=index + 1, end_line=index + 1, name=name, value=value)
         if not any(d.name == name for d in self.directives):
             self.directives.append(node)
@@ -190,9 +197,11 @@ class _Parser:
 
     def _instruction(self, i: int, first: str, is_end: bool, token: str) -> tuple[Instruction, int]:
         lines = self.lines
+        starts = self.starts
         count = len(lines)
         escape = self.escape
-        start, raw = lines[i]
+        start = starts[i]
+        raw = lines[i]
         # The logical line and its SourceMap's segments, built here in one go (SourceMap.add appends).
         segments = [(0, start + len(raw.rstrip("\r\n")) - len(token))]
         pieces = [first]
@@ -201,7 +210,8 @@ class _Parser:
         has_blank = False
         j = i + 1
         while not is_end and j < count:
-            line_start, line_raw = lines[j]
+            line_start = starts[j]
+            line_raw = lines[j]
             j += 1
             content = line_raw.rstrip("\r\n")  # bk.trim_newline
             left = content.lstrip(bk.GO_SPACE_CHARS)  # bk.trim_left
@@ -231,9 +241,7 @@ class _Parser:
         target = instruction.sub or instruction
         if target.name in bk.HEREDOC_KEYWORDS and not target.json and "<<" in logical:
             j = self._heredocs(instruction, target, logical, i, j)
-        # self._slice(i, j), inlined
-        last_start, last_raw = lines[j - 1]
-        instruction.text = self.text[start : last_start + len(last_raw)]
+        instruction.text = self.text[start : starts[j]]  # physical lines i .. j - 1
         instruction.start = start
         instruction.end_line = j
         return instruction, j
@@ -245,10 +253,10 @@ class _Parser:
             self.errors.append(ParseError(f"heredoc delimiter: {exc}", i + 1, 1))
             return j
         for word in words:
-            body_start = self.lines[j][0] if j < len(self.lines) else len(self.text)
+            body_start = self.starts[j]  # the end of the text when j is past the last line
             content: list[str] = []
             while j < len(self.lines):
-                line_start, line_raw = self.lines[j]
+                line_start, line_raw = self.starts[j], self.lines[j]
                 j += 1
                 candidate = bk.trim_newline(line_raw)
                 if word.chomp:
@@ -366,9 +374,16 @@ def _build(
         # where that cuts elsewhere than the characters do, its reading is not one we can write.
         message = "non-ASCII blank (or byte BuildKit reads as one) in HEALTHCHECK's first word or after it"
         errors.append(ParseError(message, line, _column(text, keyword_source)))
+    value: tuple[str, ...] = ()
+    json = False
     if name not in KNOWN_INSTRUCTIONS:
         errors.append(ParseError(f"unknown instruction: {keyword}", line, _column(text, keyword_source)))
         # Keep it as an instruction so the text survives; nothing reads its arguments.
+    elif name != "ONBUILD":  # ONBUILD's value is its trigger's: read below, with the trigger
+        try:
+            value, json = _value(name, args, escape)
+        except bk.ArgumentError as exc:
+            errors.append(ParseError(str(exc), line, _column(text, keyword_source)))
     # Positional: a call with keywords costs twice as much, and this runs once per instruction.
     instruction = Instruction(
         "",  # text: the caller sets it, with start and end_line, once it knows the heredocs
@@ -378,8 +393,8 @@ def _build(
         keyword,
         flags,
         args,
-        (),  # value: set below
-        False,  # json: set below
+        value,
+        json,
         [],  # heredocs: the caller reads them
         logical,
         source_map,
@@ -388,21 +403,16 @@ def _build(
         [],  # inner_comments
         [],  # leading_comments
     )
-    try:
-        if name == "ONBUILD":
-            if args:
-                sub = _build(text, logical, args_start, source_map, escape, line, end_line, errors)
-                if sub.name in ("ONBUILD", "FROM", "MAINTAINER"):
-                    message = f"{sub.name} isn't allowed as an ONBUILD trigger"
-                    errors.append(ParseError(message, line, _column(text, sub.keyword_start)))
-                sub.parent = instruction
-                instruction.sub = sub
-                instruction.json = sub.json
-                instruction.value = sub.value
-        elif name in KNOWN_INSTRUCTIONS:
-            instruction.value, instruction.json = _value(name, args, escape)
-    except bk.ArgumentError as exc:
-        errors.append(ParseError(str(exc), line, _column(text, keyword_source)))
+    if name == "ONBUILD" and args:
+        # (_build reports its own errors: nothing here raises ArgumentError)
+        sub = _build(text, logical, args_start, source_map, escape, line, end_line, errors)
+        if sub.name in ("ONBUILD", "FROM", "MAINTAINER"):
+            message = f"{sub.name} isn't allowed as an ONBUILD trigger"
+            errors.append(ParseError(message, line, _column(text, sub.keyword_start)))
+        sub.parent = instruction
+        instruction.sub = sub
+        instruction.json = sub.json
+        instruction.value = sub.value
     return instruction
 
 
@@ -411,6 +421,8 @@ def _value(name: str, args: str, escape: str) -> tuple[tuple[str, ...], bool]:
     if name in ("RUN", "CMD", "ENTRYPOINT", "SHELL"):
         if not args:
             return (), False
+        if args[0] != "[":  # not JSON (``args`` is trimmed: parse_json_array's own first test)
+            return (args,), False
         items = bk.parse_json_array(args)
         return (tuple(items), True) if items is not None else ((args,), False)
     if name in ("ADD", "COPY", "VOLUME"):
