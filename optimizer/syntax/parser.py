@@ -44,7 +44,14 @@ def split_lines(text: str, offset: int = 0) -> list[tuple[int, str]]:
 
 def _physical_lines(text: str, offset: int) -> list[str]:
     """The lines of ``text[offset:]``, each with its line ending."""
-    parts = (text[offset:] if offset else text).split("\n")
+    body = text[offset:] if offset else text
+    # str.splitlines breaks at "\n" and also at other characters ("\r" alone, "\v", "\x1c", ...;
+    # "\r\n" is one break, after its "\n"): where it finds no more lines than there are "\n"s,
+    # it broke at exactly the "\n"s, and does so in C.
+    lines = body.splitlines(True)
+    if len(lines) == body.count("\n") + (0 if body.endswith("\n") or not body else 1):
+        return lines
+    parts = body.split("\n")
     last = parts.pop()  # the text after the last line break (empty when the text ends with one)
     lines = [part + "\n" for part in parts]
     if last:
@@ -130,7 +137,8 @@ class _Parser:
             start = starts[i]
             raw = lines[i]
             # bk.trim_left(bk.trim_newline(raw)), inlined (this loop runs once per line)
-            token = raw.rstrip("\r\n").lstrip(bk.GO_SPACE_CHARS)
+            content = raw.rstrip("\r\n")
+            token = content.lstrip(bk.GO_SPACE_CHARS)
             if token.startswith("#"):
                 comment = Comment(raw, start, i + 1, i + 1)
                 nodes.append(comment)
@@ -144,10 +152,11 @@ class _Parser:
                 continue
             # self._trim_continuation(token), inlined
             body = token.rstrip(" \t")
+            token_start = start + len(content) - len(token)
             if body.endswith(escape) and not body.endswith(escape, 0, len(body) - 1):
-                instruction, i = self._instruction(i, body[:-1], False, token)
+                instruction, i = self._instruction(i, body[:-1], False, token_start)
             else:
-                instruction, i = self._instruction(i, token, True, token)
+                instruction, i = self._instruction(i, token, True, token_start)
             instruction.leading_comments = pending_comments
             pending_comments = []
             nodes.append(instruction)
@@ -195,15 +204,15 @@ class _Parser:
             self.directives.append(node)
         return node
 
-    def _instruction(self, i: int, first: str, is_end: bool, token: str) -> tuple[Instruction, int]:
+    def _instruction(self, i: int, first: str, is_end: bool, token_start: int) -> tuple[Instruction, int]:
+        """The instruction starting on line ``i`` (its text from ``token_start`` on, ``first``
+        without a continuation escape) and the index of the line after it."""
         lines = self.lines
         starts = self.starts
         count = len(lines)
         escape = self.escape
-        start = starts[i]
-        raw = lines[i]
         # The logical line and its SourceMap's segments, built here in one go (SourceMap.add appends).
-        segments = [(0, start + len(raw.rstrip("\r\n")) - len(token))]
+        segments = [(0, token_start)]
         pieces = [first]
         length = len(first)
         inner_comments: list[tuple[int, int]] = []
@@ -234,17 +243,112 @@ class _Parser:
         logical = "".join(pieces)
         source_map = SourceMap(segments, length)
 
-        instruction = _build(self.text, logical, 0, source_map, escape, i + 1, j, self.errors)
+        instruction = self._build(logical, 0, source_map, i + 1, j)
         instruction.inner_comments = inner_comments
         instruction.has_blank_continuation = has_blank
 
         target = instruction.sub or instruction
         if target.name in bk.HEREDOC_KEYWORDS and not target.json and "<<" in logical:
             j = self._heredocs(instruction, target, logical, i, j)
+        start = starts[i]
         instruction.text = self.text[start : starts[j]]  # physical lines i .. j - 1
         instruction.start = start
         instruction.end_line = j
         return instruction, j
+
+    def _build(
+        self, logical: str, offset: int, source_map: SourceMap, line: int, end_line: int
+    ) -> Instruction:
+        """``newNodeFromLine`` over ``logical[offset:]``: keyword, flags, args and value."""
+        view = logical[offset:] if offset else logical
+        # bk.trim_left and bk.trim_space of ``view`` from one left-trimmed copy
+        left = view.lstrip(bk.GO_SPACE_CHARS)
+        lead = len(view) - len(left)
+        trimmed = left.rstrip(bk.GO_SPACE_CHARS)
+        match = bk.WHITESPACE_RE.search(trimmed)
+        if match:
+            keyword = trimmed[: match.start()]
+            rest = trimmed[match.end() :]
+            rest_start = offset + lead + match.end()
+        else:
+            keyword = trimmed
+            rest = ""
+            rest_start = offset + lead + len(trimmed)
+        keyword_source = source_map.to_source(offset + lead)
+
+        try:
+            args_raw, flag_words, args_rel, flag_spans = bk.extract_builder_flags(rest)
+        except bk.FlagBytesSplit as exc:
+            # BuildKit cuts the flag word inside a character: no text we could write means that reading.
+            self.errors.append(
+                ParseError(str(exc), line, _column(self.text, source_map.to_source(rest_start + exc.offset)))
+            )
+            args_raw, flag_words, args_rel, flag_spans = rest, [], 0, []
+        args_left = args_raw.lstrip(bk.GO_SPACE_CHARS)  # bk.trim_space(args_raw), in two steps
+        args = args_left.rstrip(bk.GO_SPACE_CHARS)
+        args_start = rest_start + args_rel + (len(args_raw) - len(args_left))
+        flags = (
+            [
+                Flag(
+                    text=word,
+                    start=source_map.to_source(rest_start + a),
+                    end=source_map.to_source_end(rest_start + b),
+                )
+                for word, (a, b) in zip(flag_words, flag_spans, strict=False)
+            ]
+            if flag_words
+            else []
+        )
+        name = keyword.upper()
+        if name == "HEALTHCHECK" and not _healthcheck_agrees(args):
+            # BuildKit finds the end of HEALTHCHECK's first word and the blanks after it byte by byte:
+            # where that cuts elsewhere than the characters do, its reading is not one we can write.
+            message = (
+                "non-ASCII blank (or byte BuildKit reads as one) in HEALTHCHECK's first word or after it"
+            )
+            self.errors.append(ParseError(message, line, _column(self.text, keyword_source)))
+        value: tuple[str, ...] = ()
+        json = False
+        if name not in KNOWN_INSTRUCTIONS:
+            self.errors.append(
+                ParseError(f"unknown instruction: {keyword}", line, _column(self.text, keyword_source))
+            )
+            # Keep it as an instruction so the text survives; nothing reads its arguments.
+        elif name != "ONBUILD":  # ONBUILD's value is its trigger's: read below, with the trigger
+            try:
+                value, json = _value(name, args, self.escape)
+            except bk.ArgumentError as exc:
+                self.errors.append(ParseError(str(exc), line, _column(self.text, keyword_source)))
+        # Positional: a call with keywords costs twice as much, and this runs once per instruction.
+        instruction = Instruction(
+            "",  # text: the caller sets it, with start and end_line, once it knows the heredocs
+            0,  # start
+            line,
+            end_line,
+            keyword,
+            flags,
+            args,
+            value,
+            json,
+            [],  # heredocs: the caller reads them
+            logical,
+            source_map,
+            keyword_source,  # keyword_start
+            args_start,
+            [],  # inner_comments
+            [],  # leading_comments
+        )
+        if name == "ONBUILD" and args:
+            # (_build reports its own errors: nothing here raises ArgumentError)
+            sub = self._build(logical, args_start, source_map, line, end_line)
+            if sub.name in ("ONBUILD", "FROM", "MAINTAINER"):
+                message = f"{sub.name} isn't allowed as an ONBUILD trigger"
+                self.errors.append(ParseError(message, line, _column(self.text, sub.keyword_start)))
+            sub.parent = instruction
+            instruction.sub = sub
+            instruction.json = sub.json
+            instruction.value = sub.value
+        return instruction
 
     def _heredocs(self, instruction: Instruction, target: Instruction, logical: str, i: int, j: int) -> int:
         try:
@@ -316,104 +420,6 @@ def _error_position(error: ParseError) -> tuple[int, int]:
 
 def _column(text: str, offset: int) -> int:
     return offset - text.rfind("\n", 0, offset)
-
-
-def _build(
-    text: str,
-    logical: str,
-    offset: int,
-    source_map: SourceMap,
-    escape: str,
-    line: int,
-    end_line: int,
-    errors: list[ParseError],
-) -> Instruction:
-    """``newNodeFromLine`` over ``logical[offset:]``: keyword, flags, args and value."""
-    view = logical[offset:] if offset else logical
-    # bk.trim_left and bk.trim_space of ``view`` from one left-trimmed copy
-    left = view.lstrip(bk.GO_SPACE_CHARS)
-    lead = len(view) - len(left)
-    trimmed = left.rstrip(bk.GO_SPACE_CHARS)
-    match = bk.WHITESPACE_RE.search(trimmed)
-    if match:
-        keyword = trimmed[: match.start()]
-        rest = trimmed[match.end() :]
-        rest_start = offset + lead + match.end()
-    else:
-        keyword = trimmed
-        rest = ""
-        rest_start = offset + lead + len(trimmed)
-    keyword_source = source_map.to_source(offset + lead)
-
-    try:
-        args_raw, flag_words, args_rel, flag_spans = bk.extract_builder_flags(rest)
-    except bk.FlagBytesSplit as exc:
-        # BuildKit cuts the flag word inside a character: no text we could write means that reading.
-        errors.append(
-            ParseError(str(exc), line, _column(text, source_map.to_source(rest_start + exc.offset)))
-        )
-        args_raw, flag_words, args_rel, flag_spans = rest, [], 0, []
-    args_left = args_raw.lstrip(bk.GO_SPACE_CHARS)  # bk.trim_space(args_raw), in two steps
-    args = args_left.rstrip(bk.GO_SPACE_CHARS)
-    args_start = rest_start + args_rel + (len(args_raw) - len(args_left))
-    flags = (
-        [
-            Flag(
-                text=word,
-                start=source_map.to_source(rest_start + a),
-                end=source_map.to_source_end(rest_start + b),
-            )
-            for word, (a, b) in zip(flag_words, flag_spans, strict=False)
-        ]
-        if flag_words
-        else []
-    )
-    name = keyword.upper()
-    if name == "HEALTHCHECK" and not _healthcheck_agrees(args):
-        # BuildKit finds the end of HEALTHCHECK's first word and the blanks after it byte by byte:
-        # where that cuts elsewhere than the characters do, its reading is not one we can write.
-        message = "non-ASCII blank (or byte BuildKit reads as one) in HEALTHCHECK's first word or after it"
-        errors.append(ParseError(message, line, _column(text, keyword_source)))
-    value: tuple[str, ...] = ()
-    json = False
-    if name not in KNOWN_INSTRUCTIONS:
-        errors.append(ParseError(f"unknown instruction: {keyword}", line, _column(text, keyword_source)))
-        # Keep it as an instruction so the text survives; nothing reads its arguments.
-    elif name != "ONBUILD":  # ONBUILD's value is its trigger's: read below, with the trigger
-        try:
-            value, json = _value(name, args, escape)
-        except bk.ArgumentError as exc:
-            errors.append(ParseError(str(exc), line, _column(text, keyword_source)))
-    # Positional: a call with keywords costs twice as much, and this runs once per instruction.
-    instruction = Instruction(
-        "",  # text: the caller sets it, with start and end_line, once it knows the heredocs
-        0,  # start
-        line,
-        end_line,
-        keyword,
-        flags,
-        args,
-        value,
-        json,
-        [],  # heredocs: the caller reads them
-        logical,
-        source_map,
-        keyword_source,  # keyword_start
-        args_start,
-        [],  # inner_comments
-        [],  # leading_comments
-    )
-    if name == "ONBUILD" and args:
-        # (_build reports its own errors: nothing here raises ArgumentError)
-        sub = _build(text, logical, args_start, source_map, escape, line, end_line, errors)
-        if sub.name in ("ONBUILD", "FROM", "MAINTAINER"):
-            message = f"{sub.name} isn't allowed as an ONBUILD trigger"
-            errors.append(ParseError(message, line, _column(text, sub.keyword_start)))
-        sub.parent = instruction
-        instruction.sub = sub
-        instruction.json = sub.json
-        instruction.value = sub.value
-    return instruction
 
 
 def _value(name: str, args: str, escape: str) -> tuple[tuple[str, ...], bool]:
