@@ -32,6 +32,8 @@ KNOWN_INSTRUCTIONS = frozenset(
         "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
     }
 )  # fmt: skip
+# What extract_builder_flags skips as blanks before a flag.
+_BYTE_SPACES = frozenset("\t\n\v\f\r ")
 _LINE_RE = re.compile(r"[^\n]*\n|[^\n]+")
 
 
@@ -217,29 +219,31 @@ class _Parser:
         length = len(first)
         inner_comments: list[tuple[int, int]] = []
         has_blank = False
-        j = i + 1
-        while not is_end and j < count:
-            line_start = starts[j]
-            line_raw = lines[j]
+        j = i + 1  # the line after the instruction's last
+        if not is_end and j < count:
+            # parser.go: ``for !isEndOfLine && scanner.Scan()``, as a for loop (j: the line read)
+            for j in range(i + 1, count):
+                line_raw = lines[j]
+                content = line_raw.rstrip("\r\n")  # bk.trim_newline
+                left = content.lstrip(bk.GO_SPACE_CHARS)  # bk.trim_left
+                if left.startswith("#"):  # bk.is_comment_line
+                    inner_comments.append((starts[j], starts[j + 1]))
+                    continue
+                if not left:
+                    has_blank = True
+                    continue
+                segments.append((length, starts[j]))
+                # self._trim_continuation(content), inlined
+                body = content.rstrip(" \t")
+                if body.endswith(escape) and not body.endswith(escape, 0, len(body) - 1):
+                    piece = body[:-1]
+                    pieces.append(piece)
+                    length += len(piece)
+                else:
+                    pieces.append(content)
+                    length += len(content)
+                    break
             j += 1
-            content = line_raw.rstrip("\r\n")  # bk.trim_newline
-            left = content.lstrip(bk.GO_SPACE_CHARS)  # bk.trim_left
-            if left.startswith("#"):  # bk.is_comment_line
-                inner_comments.append((line_start, line_start + len(line_raw)))
-                continue
-            if not left:
-                has_blank = True
-                continue
-            # self._trim_continuation(content), inlined
-            body = content.rstrip(" \t")
-            if body.endswith(escape) and not body.endswith(escape, 0, len(body) - 1):
-                piece = body[:-1]
-            else:
-                piece = content
-                is_end = True
-            segments.append((length, line_start))
-            pieces.append(piece)
-            length += len(piece)
         logical = "".join(pieces)
         source_map = SourceMap(segments, length)
 
@@ -276,14 +280,22 @@ class _Parser:
             rest_start = offset + lead + len(trimmed)
         keyword_source = source_map.to_source(offset + lead)
 
-        try:
-            args_raw, flag_words, args_rel, flag_spans = bk.extract_builder_flags(rest)
-        except bk.FlagBytesSplit as exc:
-            # BuildKit cuts the flag word inside a character: no text we could write means that reading.
-            self.errors.append(
-                ParseError(str(exc), line, _column(self.text, source_map.to_source(rest_start + exc.offset)))
-            )
+        flag_words: list[str]
+        flag_spans: list[tuple[int, int]]
+        if not rest.startswith("--") and rest[:1] not in _BYTE_SPACES:
+            # No flag (most instructions): what extract_builder_flags returns, without the call.
             args_raw, flag_words, args_rel, flag_spans = rest, [], 0, []
+        else:
+            try:
+                args_raw, flag_words, args_rel, flag_spans = bk.extract_builder_flags(rest)
+            except bk.FlagBytesSplit as exc:
+                # BuildKit cuts the flag word inside a character: no text we could write means that reading.
+                self.errors.append(
+                    ParseError(
+                        str(exc), line, _column(self.text, source_map.to_source(rest_start + exc.offset))
+                    )
+                )
+                args_raw, flag_words, args_rel, flag_spans = rest, [], 0, []
         args_left = args_raw.lstrip(bk.GO_SPACE_CHARS)  # bk.trim_space(args_raw), in two steps
         args = args_left.rstrip(bk.GO_SPACE_CHARS)
         args_start = rest_start + args_rel + (len(args_raw) - len(args_left))
@@ -388,24 +400,26 @@ class _Parser:
         return j
 
     def _assign_stages(self, instructions: list[Instruction]) -> None:
+        stages = self.stages
+        stage: Stage | None = None  # the current one, stages[-1]
         for node in instructions:
             if node.name == "FROM":
                 words = list(node.value)
                 name = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else None
                 platform = node.flag("platform")
                 stage = Stage(
-                    index=len(self.stages),
+                    index=len(stages),
                     base=words[0] if words else "",
                     name=name,
                     from_instruction=node,
                     platform=platform.value if platform else None,
                 )
-                self.stages.append(stage)
-            if self.stages:
-                node.stage = len(self.stages) - 1
-                self.stages[-1].instructions.append(node)
+                stages.append(stage)
+            if stage is not None:
+                node.stage = stage.index
+                stage.instructions.append(node)
                 if node.sub is not None:
-                    node.sub.stage = node.stage
+                    node.sub.stage = stage.index
 
 
 def _dominant_newline(text: str) -> str:
@@ -427,12 +441,12 @@ def _value(name: str, args: str, escape: str) -> tuple[tuple[str, ...], bool]:
     if name in ("RUN", "CMD", "ENTRYPOINT", "SHELL"):
         if not args:
             return (), False
-        if args[0] != "[":  # not JSON (``args`` is trimmed: parse_json_array's own first test)
+        if args[0] != "[":  # not JSON (``args`` is trimmed: the first test parse_json_array makes)
             return (args,), False
         items = bk.parse_json_array(args)
         return (tuple(items), True) if items is not None else ((args,), False)
     if name in ("ADD", "COPY", "VOLUME"):
-        items = bk.parse_json_array(args)
+        items = bk.parse_json_array(args) if args.startswith("[") else None  # (as above)
         if items is not None:
             return tuple(items), True
         return _whitespace_words(args), False
