@@ -222,7 +222,7 @@ _BYTE_SPACE_RUN_RE = re.compile(r"[\t\n\v\f\r ]+")
 def _extract_ascii_builder_flags(line: str) -> tuple[str, list[str], int, list[tuple[int, int]]]:
     """``extract_builder_flags`` for an ASCII line (nothing to split bytewise), a run at a time: a
     regex match consumes what the scan only appends, and the loop reads one character only where
-    the scan changes state. Same result as the character scan (tests/test_fast_paths.py)."""
+    the scan changes state. Same result as the character scan below, which non-ASCII lines take."""
     words: list[str] = []
     spans: list[tuple[int, int]] = []
     n = len(line)
@@ -387,46 +387,64 @@ def shell_words(line: str, raw_quotes: bool) -> list[str]:
     Variables are left as written (BuildKit keeps unset ones). Raises UnterminatedQuote where the
     Go lexer returns an error.
     """
+    # Read a run at a time: a regex match consumes the characters that are only appended (outside
+    # quotes: not a blank, quote or backslash; in quotes: not the closing quote, nor in double
+    # quotes a backslash), and the loop reads one character only where the lexer changes state.
     words: list[str] = []
     word: list[str] = []
     in_word = False
-    quote = ""
     i, n = 0, len(line)
     while i < n:
+        run = _SHELL_PLAIN_RE.match(line, i)
+        if run is not None:
+            word.append(run.group())
+            in_word = True
+            i = run.end()
+            if i == n:
+                break
         ch = line[i]
-        if quote:
-            if ch == quote:
-                quote = ""
-                if raw_quotes:
-                    word.append(ch)
-            elif ch == "\\" and quote == '"' and i + 1 < n:
-                word.append(ch + line[i + 1])
-                i += 1
-            else:
-                word.append(ch)
-        elif ch in _GO_SPACES:
+        if ch in _GO_SPACES:
             if in_word:
                 words.append("".join(word))
                 word = []
                 in_word = False
-        elif ch in ("'", '"'):
-            quote = ch
-            in_word = True
-            if raw_quotes:
-                word.append(ch)
-        elif ch == "\\" and i + 1 < n:
-            word.append(ch + line[i + 1])
-            in_word = True
             i += 1
-        else:
+            continue
+        in_word = True
+        if ch == "\\":
+            word.append(line[i : i + 2])  # the backslash and the character after it (if any)
+            i += 2
+            continue
+        quote = ch
+        if raw_quotes:
             word.append(ch)
-            in_word = True
         i += 1
-    if quote:
-        raise UnterminatedQuote(f"unterminated {quote} quote")
+        inside = _SHELL_QUOTED_RE[quote]
+        while True:
+            run = inside.match(line, i)
+            if run is not None:
+                word.append(run.group())
+                i = run.end()
+            if i == n:
+                raise UnterminatedQuote(f"unterminated {quote} quote")
+            ch = line[i]
+            if ch == quote:
+                if raw_quotes:
+                    word.append(ch)
+                i += 1
+                break
+            # a backslash in double quotes: kept with the character after it (if any)
+            word.append(line[i : i + 2])
+            i += 2
+            if i >= n:
+                raise UnterminatedQuote(f"unterminated {quote} quote")
     if in_word:
         words.append("".join(word))
     return words
+
+
+_SHELL_PLAIN_RE = re.compile("[^" + re.escape(GO_SPACE_CHARS) + "'\"\\\\]+")
+_SHELL_QUOTED_RE = {"'": re.compile("[^']+"), '"': re.compile(r'[^"\\]+')}
 
 
 @dataclass(frozen=True)
