@@ -368,13 +368,16 @@ class _Parser:
         except bk.UnterminatedQuote as exc:
             self.errors.append(ParseError(f"heredoc delimiter: {exc}", i + 1, 1))
             return j
+        lines = self.lines
+        starts = self.starts
+        count = len(lines)
         for word in words:
-            body_start = self.starts[j]  # the end of the text when j is past the last line
+            body_start = starts[j]  # the end of the text when j is past the last line
             content: list[str] = []
-            while j < len(self.lines):
-                line_start, line_raw = self.starts[j], self.lines[j]
+            while j < count:
+                line_start, line_raw = starts[j], lines[j]
                 j += 1
-                candidate = bk.trim_newline(line_raw)
+                candidate = line_raw.rstrip("\r\n")  # bk.trim_newline, inlined (once per body line)
                 if word.chomp:
                     candidate = candidate.lstrip("\t")
                 if candidate == word.name:
@@ -480,8 +483,9 @@ def _name_values(name: str, args: str, escape: str) -> tuple[str, ...]:
             raise bk.ArgumentError(
                 f"Syntax error - can't find = in {word!r}. Must be of the form: name=value"
             )
-        key, value = word.split("=", 1)
-        values += [key, value]
+        key, _, value = word.partition("=")
+        values.append(key)
+        values.append(value)
     return tuple(values)
 
 
