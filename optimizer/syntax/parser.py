@@ -269,15 +269,23 @@ class _Parser:
         left = view.lstrip(bk.GO_SPACE_CHARS)
         lead = len(view) - len(left)
         trimmed = left.rstrip(bk.GO_SPACE_CHARS)
-        match = bk.WHITESPACE_RE.search(trimmed)
-        if match:
-            keyword = trimmed[: match.start()]
-            rest = trimmed[match.end() :]
-            rest_start = offset + lead + match.end()
+        # The keyword ends at the first match of bk.WHITESPACE_RE. Most often it is letters and a
+        # space, found without the regex: letters are never among its blanks.
+        sep = trimmed.find(" ")
+        keyword = trimmed[:sep]
+        if sep > 0 and keyword.isalpha():
+            rest = trimmed[sep + 1 :].lstrip("\t\v\f\r ")  # the rest of the match
+            rest_start = offset + lead + len(trimmed) - len(rest)
         else:
-            keyword = trimmed
-            rest = ""
-            rest_start = offset + lead + len(trimmed)
+            match = bk.WHITESPACE_RE.search(trimmed)
+            if match:
+                keyword = trimmed[: match.start()]
+                rest = trimmed[match.end() :]
+                rest_start = offset + lead + match.end()
+            else:
+                keyword = trimmed
+                rest = ""
+                rest_start = offset + lead + len(trimmed)
         keyword_source = source_map.to_source(offset + lead)
 
         flag_words: list[str]
