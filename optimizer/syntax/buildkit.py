@@ -30,18 +30,18 @@ def is_space(ch: str) -> bool:
     return ch in _GO_SPACES
 
 
-_GO_SPACE_CHARS = "".join(sorted(_GO_SPACES))
-_GO_SPACE_RUN_RE = re.compile("[" + "".join(re.escape(ch) for ch in _GO_SPACE_CHARS) + "]+")
+GO_SPACE_CHARS = "".join(sorted(_GO_SPACES))
+_GO_SPACE_RUN_RE = re.compile("[" + "".join(re.escape(ch) for ch in GO_SPACE_CHARS) + "]+")
 
 
 def trim_left(s: str) -> str:
     """``strings.TrimLeftFunc(s, unicode.IsSpace)``."""
-    return s.lstrip(_GO_SPACE_CHARS)
+    return s.lstrip(GO_SPACE_CHARS)
 
 
 def trim_space(s: str) -> str:
     """``strings.TrimSpace``."""
-    return s.strip(_GO_SPACE_CHARS)
+    return s.strip(GO_SPACE_CHARS)
 
 
 def trim_newline(s: str) -> str:
@@ -132,6 +132,12 @@ def extract_builder_flags(line: str) -> tuple[str, list[str], int, list[tuple[in
     The first is mirrored (only ASCII blanks separate words here); the second raises
     ``FlagBytesSplit``, as that reading cannot be written back as text.
     """
+    if not line.startswith("--") and line[:1] not in _BYTE_SPACES:
+        # No flag (the common case): the scan below would return at its first character.
+        return line, [], 0, []
+    ascii_only = line.isascii()  # then no character can hold a byte BuildKit reads as a blank
+    if ascii_only:
+        return _extract_ascii_builder_flags(line)
     words: list[str] = []
     spans: list[tuple[int, int]] = []
     word_start = 0
@@ -160,7 +166,7 @@ def extract_builder_flags(line: str) -> tuple[str, list[str], int, list[tuple[in
                 spans.append((word_start, pos))
             break
         if phase == in_word:
-            if _splits_bytewise(ch):
+            if not ascii_only and _splits_bytewise(ch):
                 raise FlagBytesSplit(ch, pos)
             if ch in _BYTE_SPACES:
                 phase = in_spaces
@@ -185,7 +191,7 @@ def extract_builder_flags(line: str) -> tuple[str, list[str], int, list[tuple[in
                     continue
                 pos += 1
                 ch = line[pos]
-                if _splits_bytewise(ch):
+                if not ascii_only and _splits_bytewise(ch):
                     raise FlagBytesSplit(ch, pos)
             word += ch
             pos += 1
@@ -207,69 +213,166 @@ def extract_builder_flags(line: str) -> tuple[str, list[str], int, list[tuple[in
     return "", words, n, spans
 
 
+# Runs of characters the flag scan only appends: outside quotes, in single quotes, in double quotes.
+_FLAG_PLAIN_RE = re.compile(r"[^\t\n\v\f\r '\"\\]+")
+_FLAG_QUOTED_RE = {"'": re.compile(r"[^'\\]+"), '"': re.compile(r'[^"\\]+')}
+_BYTE_SPACE_RUN_RE = re.compile(r"[\t\n\v\f\r ]+")
+
+
+def _extract_ascii_builder_flags(line: str) -> tuple[str, list[str], int, list[tuple[int, int]]]:
+    """``extract_builder_flags`` for an ASCII line (nothing to split bytewise), a run at a time: a
+    regex match consumes what the scan only appends, and the loop reads one character only where
+    the scan changes state. Same result as the character scan below, which non-ASCII lines take."""
+    words: list[str] = []
+    spans: list[tuple[int, int]] = []
+    n = len(line)
+    pos = 0
+    while True:
+        # phase inSpaces
+        blanks = _BYTE_SPACE_RUN_RE.match(line, pos)
+        if blanks is not None:
+            pos = blanks.end()
+        if pos == n:
+            return "", words, n, spans
+        if not line.startswith("--", pos):
+            return line[pos:], words, pos, spans
+        # phase inWord (and inQuote inside it)
+        word_start = pos
+        parts: list[str] = []
+        blank_ok = False
+        while pos < n:
+            run = _FLAG_PLAIN_RE.match(line, pos)
+            if run is not None:
+                parts.append(run.group())
+                pos = run.end()
+                if pos == n:
+                    break
+            ch = line[pos]
+            if ch in _BYTE_SPACES:
+                break
+            if ch == "\\":
+                if pos + 1 < n:
+                    parts.append(line[pos + 1])  # the escaped character, without the backslash
+                pos += 2 if pos + 1 < n else 1
+                continue
+            # a quote: removed, and read up to the closing one (or the end of the line)
+            quote = ch
+            blank_ok = True
+            pos += 1
+            inside = _FLAG_QUOTED_RE[quote]
+            while pos < n:
+                run = inside.match(line, pos)
+                if run is not None:
+                    parts.append(run.group())
+                    pos = run.end()
+                    if pos == n:
+                        break
+                ch = line[pos]
+                pos += 1
+                if ch == quote:
+                    break
+                if pos < n:  # a backslash: the character after it, kept (a trailing one is dropped)
+                    parts.append(line[pos])
+                    pos += 1
+        word = "".join(parts)
+        if pos == n:  # the line ends inside the word
+            if word != "--" and (blank_ok or word):
+                words.append(word)
+                spans.append((word_start, pos))
+            return "", words, n, spans
+        if word == "--":
+            return line[pos:], words, pos, spans
+        if blank_ok or word:
+            words.append(word)
+            spans.append((word_start, pos))
+
+
 def parse_words(rest: str, escape: str) -> list[str]:
     """line_parsers.go ``parseWords``: whitespace-split words, quotes kept, used by ENV/LABEL/ARG."""
     if "'" not in rest and '"' not in rest and escape not in rest:
         # No quote and no escape: the scan below reduces to splitting on Go's blanks.
         return [word for word in _GO_SPACE_RUN_RE.split(rest) if word]
+    # The character scan of parseWords, taken a run at a time: a regex match consumes the characters
+    # that only get appended to the word (in a word: not a blank, quote or escape; in a quote: not
+    # the closing quote or the escape), and the loop reads one character only where parseWords
+    # changes state. Same words as the one-character-per-step loop (tests/test_fast_paths.py).
+    plain_word, plain_double, plain_single = _word_runs(escape)
     words: list[str] = []
-    in_spaces, in_word, in_quote = 0, 1, 2
-    phase = in_spaces
-    word = ""
-    quote = ""
-    blank_ok = False
     n = len(rest)
     pos = 0
-    while pos <= n:
-        ch = rest[pos] if pos < n else ""
-        if phase == in_spaces:
-            if pos == n:
+    while True:
+        # phase inSpaces
+        blanks = _GO_SPACE_RUN_RE.match(rest, pos)
+        if blanks is not None:
+            pos = blanks.end()
+        if pos == n:
+            return words
+        # phase inWord (and inQuote inside it)
+        parts: list[str] = []
+        blank_ok = False
+        while pos < n:
+            run = plain_word.match(rest, pos)
+            if run is not None:
+                parts.append(run.group())
+                pos = run.end()
+                if pos == n:
+                    break
+            ch = rest[pos]
+            if ch in _GO_SPACES:
+                pos += 1
                 break
-            if is_space(ch):
-                pos += 1
-                continue
-            phase = in_word
-        if phase in (in_word, in_quote) and pos == n:
-            if blank_ok or word:
-                words.append(word)
-            break
-        if phase == in_word:
-            if is_space(ch):
-                phase = in_spaces
-                if blank_ok or word:
-                    words.append(word)
-                word = ""
-                blank_ok = False
-                pos += 1
-                continue
-            if ch in ("'", '"'):
-                quote = ch
-                blank_ok = True
-                phase = in_quote
             if ch == escape:
-                if pos + 1 == n:
+                if pos + 1 == n:  # a trailing escape is dropped
                     pos += 1
-                    continue
-                word += ch
-                pos += 1
-                ch = rest[pos]
-            word += ch
+                    break
+                parts.append(rest[pos : pos + 2])  # the escape and the character after it, kept
+                pos += 2
+                continue
+            # a quote: kept, and read up to the closing one (or the end of the text)
+            quote = ch
+            blank_ok = True
+            parts.append(ch)
             pos += 1
-            continue
-        if phase == in_quote:
-            if ch == quote:
-                phase = in_word
-            if ch == escape and quote != "'":
-                if pos + 1 == n:
-                    phase = in_word
+            inside = plain_single if quote == "'" else plain_double
+            while pos < n:
+                run = inside.match(rest, pos)
+                if run is not None:
+                    parts.append(run.group())
+                    pos = run.end()
+                    if pos == n:
+                        break
+                ch = rest[pos]
+                if ch == quote:
+                    parts.append(ch)
                     pos += 1
-                    continue
-                pos += 1
-                word += ch
-                ch = rest[pos]
-            word += ch
-            pos += 1
-    return words
+                    break
+                # the escape inside double quotes (inside single quotes, ``inside`` takes it)
+                if pos + 1 == n:  # a trailing escape is dropped
+                    pos += 1
+                    break
+                parts.append(rest[pos : pos + 2])
+                pos += 2
+        word = "".join(parts)
+        if blank_ok or word:
+            words.append(word)
+
+
+def _compile_word_runs(escape: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """parse_words' runs of ordinary characters: in a word, in double quotes, in single quotes."""
+    e = re.escape(escape)
+    return (
+        re.compile("[^" + re.escape(GO_SPACE_CHARS) + "'\"" + e + "]+"),
+        re.compile('[^"' + e + "]+"),
+        re.compile("[^']+"),
+    )
+
+
+# The two escapes a parsed file can have, compiled at import; any other is compiled per call.
+_WORD_RUNS = {escape: _compile_word_runs(escape) for escape in ("\\", "`")}
+
+
+def _word_runs(escape: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    return _WORD_RUNS.get(escape) or _compile_word_runs(escape)
 
 
 class UnterminatedQuote(ValueError):
@@ -284,46 +387,64 @@ def shell_words(line: str, raw_quotes: bool) -> list[str]:
     Variables are left as written (BuildKit keeps unset ones). Raises UnterminatedQuote where the
     Go lexer returns an error.
     """
+    # Read a run at a time: a regex match consumes the characters that are only appended (outside
+    # quotes: not a blank, quote or backslash; in quotes: not the closing quote, nor in double
+    # quotes a backslash), and the loop reads one character only where the lexer changes state.
     words: list[str] = []
     word: list[str] = []
     in_word = False
-    quote = ""
     i, n = 0, len(line)
     while i < n:
+        run = _SHELL_PLAIN_RE.match(line, i)
+        if run is not None:
+            word.append(run.group())
+            in_word = True
+            i = run.end()
+            if i == n:
+                break
         ch = line[i]
-        if quote:
-            if ch == quote:
-                quote = ""
-                if raw_quotes:
-                    word.append(ch)
-            elif ch == "\\" and quote == '"' and i + 1 < n:
-                word.append(ch + line[i + 1])
-                i += 1
-            else:
-                word.append(ch)
-        elif ch in _GO_SPACES:
+        if ch in _GO_SPACES:
             if in_word:
                 words.append("".join(word))
                 word = []
                 in_word = False
-        elif ch in ("'", '"'):
-            quote = ch
-            in_word = True
-            if raw_quotes:
-                word.append(ch)
-        elif ch == "\\" and i + 1 < n:
-            word.append(ch + line[i + 1])
-            in_word = True
             i += 1
-        else:
+            continue
+        in_word = True
+        if ch == "\\":
+            word.append(line[i : i + 2])  # the backslash and the character after it (if any)
+            i += 2
+            continue
+        quote = ch
+        if raw_quotes:
             word.append(ch)
-            in_word = True
         i += 1
-    if quote:
-        raise UnterminatedQuote(f"unterminated {quote} quote")
+        inside = _SHELL_QUOTED_RE[quote]
+        while True:
+            run = inside.match(line, i)
+            if run is not None:
+                word.append(run.group())
+                i = run.end()
+            if i == n:
+                raise UnterminatedQuote(f"unterminated {quote} quote")
+            ch = line[i]
+            if ch == quote:
+                if raw_quotes:
+                    word.append(ch)
+                i += 1
+                break
+            # a backslash in double quotes: kept with the character after it (if any)
+            word.append(line[i : i + 2])
+            i += 2
+            if i >= n:
+                raise UnterminatedQuote(f"unterminated {quote} quote")
     if in_word:
         words.append("".join(word))
     return words
+
+
+_SHELL_PLAIN_RE = re.compile("[^" + re.escape(GO_SPACE_CHARS) + "'\"\\\\]+")
+_SHELL_QUOTED_RE = {"'": re.compile("[^']+"), '"': re.compile(r'[^"\\]+')}
 
 
 @dataclass(frozen=True)

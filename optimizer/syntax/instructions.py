@@ -105,7 +105,7 @@ def check_instructions(tree: Dockerfile, text: str) -> list[ParseError]:
     problems: list[ParseError] = []
     seen_from = False
     labs = _labs_frontend(tree)
-    workdirs = _workdirs(tree)
+    workdirs: dict[int, str | None] | None = None  # read only for a RUN with flags: found then
     for instruction in tree.instructions:
         try:
             if instruction.name == "FROM":
@@ -113,7 +113,9 @@ def check_instructions(tree: Dockerfile, text: str) -> list[ParseError]:
             elif instruction.name != "ARG" and not seen_from:
                 raise _Problem(f"{instruction.name} before the first FROM: no build stage in current context")
             _check(instruction)
-            if instruction.name == "RUN":
+            if instruction.name == "RUN" and instruction.flags:  # without flags there is nothing to check
+                if workdirs is None:
+                    workdirs = _workdirs(tree)
                 _run_in_context(instruction, labs, workdirs.get(id(instruction)))
         except _Problem as problem:
             offset = instruction.keyword_start if problem.offset is None else problem.offset
@@ -133,7 +135,7 @@ def _check(ins: Instruction) -> None:
         if len(ins.value) > 1:
             raise _Problem("HEALTHCHECK NONE takes no arguments")
         return  # BuildKit does not read HEALTHCHECK NONE's flags
-    flags = _flags(ins)
+    flags = _flags(ins) if ins.flags else {}  # _flags finds none without flags
     checker = _CHECKS.get(name)
     if checker is not None:
         checker(ins, flags)
@@ -142,7 +144,7 @@ def _check(ins: Instruction) -> None:
 def _flags(ins: Instruction) -> dict[str, list[Flag]]:
     """``BFlags.Parse``: every flag known to the instruction, with a value where it needs one."""
     used: dict[str, list[Flag]] = {}
-    if ins.name in _FLAGS_IGNORED:
+    if not ins.flags or ins.name in _FLAGS_IGNORED:
         return used
     known = _FLAGS.get(ins.name, {})
     for flag in ins.flags:
@@ -199,11 +201,12 @@ def _copy(ins: Instruction, flags: dict[str, list[Flag]]) -> None:
             f"{ins.name} requires at least two arguments (sources and a destination), but only "
             f"{len(ins.value)} {'was' if len(ins.value) == 1 else 'were'} given"
         )
-    if ins.value[-1].startswith("<<") or _FD_HEREDOC_RE.match(ins.value[-1]):
+    last = ins.value[-1]
+    if "<<" in last and (last.startswith("<<") or _FD_HEREDOC_RE.match(last)):
         from .buildkit import UnterminatedQuote, heredoc_from_word
 
         try:
-            heredoc = heredoc_from_word(ins.value[-1])
+            heredoc = heredoc_from_word(last)
         except UnterminatedQuote:
             heredoc = None
         if heredoc is not None:
@@ -339,6 +342,8 @@ def _shell(ins: Instruction, flags: dict[str, list[Flag]]) -> None:
 
 
 def _run(ins: Instruction, flags: dict[str, list[Flag]]) -> None:
+    if not flags:
+        return
     for flag in flags.get("mount", []):
         problem = _mount_problem(_value(flag))
         if problem:

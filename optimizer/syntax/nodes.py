@@ -115,11 +115,15 @@ class SourceMap:
 
     def to_source(self, offset: int) -> int:
         """Source offset of the logical character at ``offset`` (or just past the last one)."""
-        if not self.segments:
+        segments = self.segments
+        if len(segments) == 1:  # one source line (most instructions): no search
+            logical_start, source_start = segments[0]
+            return source_start + (offset - logical_start)
+        if not segments:
             raise ValueError("empty source map")
-        index = bisect_right(self.segments, (offset, float("inf"))) - 1
+        index = bisect_right(segments, (offset, float("inf"))) - 1
         index = max(index, 0)
-        logical_start, source_start = self.segments[index]
+        logical_start, source_start = segments[index]
         return source_start + (offset - logical_start)
 
     def to_source_end(self, offset: int) -> int:

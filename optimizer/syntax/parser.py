@@ -8,6 +8,7 @@ the difference is that each node also keeps the source slice it came from.
 from __future__ import annotations
 
 import re
+from itertools import accumulate
 
 from . import buildkit as bk
 from .errors import MAX_LINE_BYTES, LineTooLong, ParseError
@@ -31,23 +32,39 @@ KNOWN_INSTRUCTIONS = frozenset(
         "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
     }
 )  # fmt: skip
+# What extract_builder_flags skips as blanks before a flag.
+_BYTE_SPACES = frozenset("\t\n\v\f\r ")
 _LINE_RE = re.compile(r"[^\n]*\n|[^\n]+")
 
 
 def split_lines(text: str, offset: int = 0) -> list[tuple[int, str]]:
     """Physical lines with their line endings, as BuildKit's scanner splits them (on ``\\n`` only)."""
     # What ``_LINE_RE.finditer(text, offset)`` yields, without a match object per line.
-    result: list[tuple[int, str]] = []
-    parts = text[offset:].split("\n")
+    lines = _physical_lines(text, offset)
+    return list(zip(_line_starts(lines, offset), lines, strict=False))
+
+
+def _physical_lines(text: str, offset: int) -> list[str]:
+    """The lines of ``text[offset:]``, each with its line ending."""
+    body = text[offset:] if offset else text
+    # str.splitlines breaks at "\n" and also at other characters ("\r" alone, "\v", "\x1c", ...;
+    # "\r\n" is one break, after its "\n"): where it finds no more lines than there are "\n"s,
+    # it broke at exactly the "\n"s, and does so in C.
+    lines = body.splitlines(True)
+    if len(lines) == body.count("\n") + (0 if body.endswith("\n") or not body else 1):
+        return lines
+    parts = body.split("\n")
     last = parts.pop()  # the text after the last line break (empty when the text ends with one)
-    position = offset
-    for part in parts:
-        line = part + "\n"
-        result.append((position, line))
-        position += len(line)
+    lines = [part + "\n" for part in parts]
     if last:
-        result.append((position, last))
-    return result
+        lines.append(last)
+    return lines
+
+
+def _line_starts(lines: list[str], offset: int) -> list[int]:
+    """Where each line starts (``offset`` plus the lengths of the lines before it), and after them
+    the end of the text."""
+    return list(accumulate(map(len, lines), initial=offset))
 
 
 def parse(text: str) -> Dockerfile:
@@ -63,7 +80,10 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.text = text
         self.bom = "\ufeff" if text.startswith("\ufeff") else ""
-        self.lines = split_lines(text, len(self.bom))
+        # The physical lines (split_lines' pairs, kept as two lists: no tuple per line) and their
+        # start offsets; ``starts[len(lines)]`` is the end of the text.
+        self.lines = _physical_lines(text, len(self.bom))
+        self.starts = _line_starts(self.lines, len(self.bom))
         self.escape = "\\"
         self.nodes: list[Node] = []
         self.directives: list[Directive] = []
@@ -71,12 +91,6 @@ class _Parser:
         self.errors: list[ParseError] = []
 
     # -- helpers -------------------------------------------------------------------------------
-
-    def _slice(self, first: int, last: int) -> tuple[int, str]:
-        """Start offset and text of physical lines ``first`` .. ``last - 1``."""
-        start = self.lines[first][0]
-        end = self.lines[last - 1][0] + len(self.lines[last - 1][1])
-        return start, self.text[start:end]
 
     def _trim_continuation(self, line: str) -> tuple[str, bool]:
         # ``bk.continuation_re`` (``(?<!e)e[ \t]*$``) read without a regex search over the whole line:
@@ -94,7 +108,7 @@ class _Parser:
         """bufio.Scanner's limit: BuildKit fails on the first line over MAX_LINE_BYTES bytes."""
         if len(self.text) * 4 <= MAX_LINE_BYTES:  # at most 4 bytes a character: no line is too long
             return
-        for index, (_start, raw) in enumerate(self.lines):
+        for index, raw in enumerate(self.lines):
             if len(raw) * 4 <= MAX_LINE_BYTES:  # at most 4 bytes a character: cannot be too long
                 continue
             size = len(raw.rstrip("\n").encode("utf-8", "surrogatepass"))
@@ -106,51 +120,65 @@ class _Parser:
 
     def run(self) -> Dockerfile:
         self._long_lines()
-        directives_done = False
-        pending_comments: list[Comment] = []
+        lines = self.lines
+        starts = self.starts
+        count = len(lines)
+        nodes = self.nodes
         i = 0
-        while i < len(self.lines):
-            start, raw = self.lines[i]
-            token = bk.trim_left(bk.trim_newline(raw))
-            if not directives_done:
-                directive = self._directive(i, token)
-                if directive is not None:
-                    self.nodes.append(directive)
-                    i += 1
-                    continue
-                directives_done = True
+        # Parser directives come first (parser.go's ``directiveParser`` reads until a line is not one).
+        while i < count:
+            directive = self._directive(i, bk.trim_left(bk.trim_newline(lines[i])))
+            if directive is None:
+                break
+            nodes.append(directive)
+            i += 1
+        escape = self.escape  # only a directive sets it: fixed from here on
+        instructions: list[Instruction] = []
+        pending_comments: list[Comment] = []
+        while i < count:
+            start = starts[i]
+            raw = lines[i]
+            # bk.trim_left(bk.trim_newline(raw)), inlined (this loop runs once per line)
+            content = raw.rstrip("\r\n")
+            token = content.lstrip(bk.GO_SPACE_CHARS)
             if token.startswith("#"):
-                comment = Comment(text=raw, start=start, line=i + 1, end_line=i + 1)
-                self.nodes.append(comment)
+                comment = Comment(raw, start, i + 1, i + 1)
+                nodes.append(comment)
                 pending_comments.append(comment)
                 i += 1
                 continue
-            first, is_end = self._trim_continuation(token)
-            if is_end and first == "":
-                self.nodes.append(Blank(text=raw, start=start, line=i + 1, end_line=i + 1))
+            if not token:  # what _trim_continuation reads as an empty, final line
+                nodes.append(Blank(raw, start, i + 1, i + 1))
                 pending_comments = []
                 i += 1
                 continue
-            instruction, i = self._instruction(i, first, is_end, token)
+            # self._trim_continuation(token), inlined
+            body = token.rstrip(" \t")
+            token_start = start + len(content) - len(token)
+            if body.endswith(escape) and not body.endswith(escape, 0, len(body) - 1):
+                instruction, i = self._instruction(i, body[:-1], False, token_start)
+            else:
+                instruction, i = self._instruction(i, token, True, token_start)
             instruction.leading_comments = pending_comments
             pending_comments = []
-            self.nodes.append(instruction)
-        if not any(isinstance(node, Instruction) for node in self.nodes):
-            self.errors.append(ParseError("file with no instructions", max(len(self.lines), 1), 1))
-        self._assign_stages()
+            nodes.append(instruction)
+            instructions.append(instruction)
+        if not instructions:
+            self.errors.append(ParseError("file with no instructions", max(count, 1), 1))
+        self._assign_stages(instructions)
         tree = Dockerfile(
             bom=self.bom,
-            nodes=self.nodes,
-            escape=self.escape,
+            nodes=nodes,
+            escape=escape,
             directives=self.directives,
             stages=self.stages,
-            newline="\r\n" if self.text.count("\r\n") * 2 > self.text.count("\n") else "\n",
+            newline=_dominant_newline(self.text),
         )
         if not self.errors:
             # What BuildKit's parser accepts but its instruction layer (the start of any build)
             # refuses; only read on a file the parser accepts, as BuildKit does.
             self.errors = check_instructions(tree, self.text)
-        tree.errors = sorted(self.errors, key=lambda e: (e.line, e.column))
+        tree.errors = sorted(self.errors, key=_error_position)
         return tree
 
     def _directive(self, index: int, token: str) -> Directive | None:
@@ -172,49 +200,175 @@ class _Parser:
             else:
                 message = f"invalid escape token '{value}' does not match ` or \\"
                 self.errors.append(ParseError(message, index + 1, 1))
-        start, raw = self.lines[index]
+        start, raw = self.starts[index], self.lines[index]
         node = Directive(text=raw, start=start, line=index + 1, end_line=index + 1, name=name, value=value)
         if not any(d.name == name for d in self.directives):
             self.directives.append(node)
         return node
 
-    def _instruction(self, i: int, first: str, is_end: bool, token: str) -> tuple[Instruction, int]:
-        start, raw = self.lines[i]
-        source_map = SourceMap()
-        source_map.add(0, start + len(bk.trim_newline(raw)) - len(token))
-        logical = first
+    def _instruction(self, i: int, first: str, is_end: bool, token_start: int) -> tuple[Instruction, int]:
+        """The instruction starting on line ``i`` (its text from ``token_start`` on, ``first``
+        without a continuation escape) and the index of the line after it."""
+        lines = self.lines
+        starts = self.starts
+        count = len(lines)
+        escape = self.escape
+        # The logical line and its SourceMap's segments, built here in one go (SourceMap.add appends).
+        segments = [(0, token_start)]
+        pieces = [first]
+        length = len(first)
         inner_comments: list[tuple[int, int]] = []
         has_blank = False
-        j = i + 1
-        lines = self.lines
-        while not is_end and j < len(lines):
-            line_start, line_raw = lines[j]
+        j = i + 1  # the line after the instruction's last
+        if not is_end and j < count:
+            # parser.go: ``for !isEndOfLine && scanner.Scan()``, as a for loop (j: the line read)
+            for j in range(i + 1, count):
+                line_raw = lines[j]
+                content = line_raw.rstrip("\r\n")  # bk.trim_newline
+                left = content.lstrip(bk.GO_SPACE_CHARS)  # bk.trim_left
+                if left.startswith("#"):  # bk.is_comment_line
+                    inner_comments.append((starts[j], starts[j + 1]))
+                    continue
+                if not left:
+                    has_blank = True
+                    continue
+                segments.append((length, starts[j]))
+                # self._trim_continuation(content), inlined
+                body = content.rstrip(" \t")
+                if body.endswith(escape) and not body.endswith(escape, 0, len(body) - 1):
+                    piece = body[:-1]
+                    pieces.append(piece)
+                    length += len(piece)
+                else:
+                    pieces.append(content)
+                    length += len(content)
+                    break
             j += 1
-            content = line_raw.rstrip("\r\n")  # bk.trim_newline
-            left = bk.trim_left(content)
-            if left.startswith("#"):  # bk.is_comment_line
-                inner_comments.append((line_start, line_start + len(line_raw)))
-                continue
-            if left == "":
-                has_blank = True
-                continue
-            piece, is_end = self._trim_continuation(content)
-            source_map.add(len(logical), line_start)
-            logical += piece
-        source_map.length = len(logical)
+        logical = "".join(pieces)
+        source_map = SourceMap(segments, length)
 
-        instruction = _build(self.text, logical, 0, source_map, self.escape, i + 1, j, self.errors)
+        instruction = self._build(logical, 0, source_map, i + 1, j)
         instruction.inner_comments = inner_comments
         instruction.has_blank_continuation = has_blank
 
         target = instruction.sub or instruction
         if target.name in bk.HEREDOC_KEYWORDS and not target.json and "<<" in logical:
             j = self._heredocs(instruction, target, logical, i, j)
-        node_start, node_text = self._slice(i, j)
-        instruction.text = node_text
-        instruction.start = node_start
+        start = starts[i]
+        instruction.text = self.text[start : starts[j]]  # physical lines i .. j - 1
+        instruction.start = start
         instruction.end_line = j
         return instruction, j
+
+    def _build(
+        self, logical: str, offset: int, source_map: SourceMap, line: int, end_line: int
+    ) -> Instruction:
+        """``newNodeFromLine`` over ``logical[offset:]``: keyword, flags, args and value."""
+        view = logical[offset:] if offset else logical
+        # bk.trim_left and bk.trim_space of ``view`` from one left-trimmed copy
+        left = view.lstrip(bk.GO_SPACE_CHARS)
+        lead = len(view) - len(left)
+        trimmed = left.rstrip(bk.GO_SPACE_CHARS)
+        # The keyword ends at the first match of bk.WHITESPACE_RE. Most often it is letters and a
+        # space, found without the regex: letters are never among its blanks.
+        sep = trimmed.find(" ")
+        keyword = trimmed[:sep]
+        if sep > 0 and keyword.isalpha():
+            rest = trimmed[sep + 1 :].lstrip("\t\v\f\r ")  # the rest of the match
+            rest_start = offset + lead + len(trimmed) - len(rest)
+        else:
+            match = bk.WHITESPACE_RE.search(trimmed)
+            if match:
+                keyword = trimmed[: match.start()]
+                rest = trimmed[match.end() :]
+                rest_start = offset + lead + match.end()
+            else:
+                keyword = trimmed
+                rest = ""
+                rest_start = offset + lead + len(trimmed)
+        keyword_source = source_map.to_source(offset + lead)
+
+        flag_words: list[str]
+        flag_spans: list[tuple[int, int]]
+        if not rest.startswith("--") and rest[:1] not in _BYTE_SPACES:
+            # No flag (most instructions): what extract_builder_flags returns, without the call.
+            args_raw, flag_words, args_rel, flag_spans = rest, [], 0, []
+        else:
+            try:
+                args_raw, flag_words, args_rel, flag_spans = bk.extract_builder_flags(rest)
+            except bk.FlagBytesSplit as exc:
+                # BuildKit cuts the flag word inside a character: no text we could write means that reading.
+                self.errors.append(
+                    ParseError(
+                        str(exc), line, _column(self.text, source_map.to_source(rest_start + exc.offset))
+                    )
+                )
+                args_raw, flag_words, args_rel, flag_spans = rest, [], 0, []
+        args_left = args_raw.lstrip(bk.GO_SPACE_CHARS)  # bk.trim_space(args_raw), in two steps
+        args = args_left.rstrip(bk.GO_SPACE_CHARS)
+        args_start = rest_start + args_rel + (len(args_raw) - len(args_left))
+        flags = (
+            [
+                Flag(
+                    text=word,
+                    start=source_map.to_source(rest_start + a),
+                    end=source_map.to_source_end(rest_start + b),
+                )
+                for word, (a, b) in zip(flag_words, flag_spans, strict=False)
+            ]
+            if flag_words
+            else []
+        )
+        name = keyword.upper()
+        if name == "HEALTHCHECK" and not _healthcheck_agrees(args):
+            # BuildKit finds the end of HEALTHCHECK's first word and the blanks after it byte by byte:
+            # where that cuts elsewhere than the characters do, its reading is not one we can write.
+            message = (
+                "non-ASCII blank (or byte BuildKit reads as one) in HEALTHCHECK's first word or after it"
+            )
+            self.errors.append(ParseError(message, line, _column(self.text, keyword_source)))
+        value: tuple[str, ...] = ()
+        json = False
+        if name not in KNOWN_INSTRUCTIONS:
+            self.errors.append(
+                ParseError(f"unknown instruction: {keyword}", line, _column(self.text, keyword_source))
+            )
+            # Keep it as an instruction so the text survives; nothing reads its arguments.
+        elif name != "ONBUILD":  # ONBUILD's value is its trigger's: read below, with the trigger
+            try:
+                value, json = _value(name, args, self.escape)
+            except bk.ArgumentError as exc:
+                self.errors.append(ParseError(str(exc), line, _column(self.text, keyword_source)))
+        # Positional: a call with keywords costs twice as much, and this runs once per instruction.
+        instruction = Instruction(
+            "",  # text: the caller sets it, with start and end_line, once it knows the heredocs
+            0,  # start
+            line,
+            end_line,
+            keyword,
+            flags,
+            args,
+            value,
+            json,
+            [],  # heredocs: the caller reads them
+            logical,
+            source_map,
+            keyword_source,  # keyword_start
+            args_start,
+            [],  # inner_comments
+            [],  # leading_comments
+        )
+        if name == "ONBUILD" and args:
+            # (_build reports its own errors: nothing here raises ArgumentError)
+            sub = self._build(logical, args_start, source_map, line, end_line)
+            if sub.name in ("ONBUILD", "FROM", "MAINTAINER"):
+                message = f"{sub.name} isn't allowed as an ONBUILD trigger"
+                self.errors.append(ParseError(message, line, _column(self.text, sub.keyword_start)))
+            sub.parent = instruction
+            instruction.sub = sub
+            instruction.json = sub.json
+            instruction.value = sub.value
+        return instruction
 
     def _heredocs(self, instruction: Instruction, target: Instruction, logical: str, i: int, j: int) -> int:
         try:
@@ -222,13 +376,16 @@ class _Parser:
         except bk.UnterminatedQuote as exc:
             self.errors.append(ParseError(f"heredoc delimiter: {exc}", i + 1, 1))
             return j
+        lines = self.lines
+        starts = self.starts
+        count = len(lines)
         for word in words:
-            body_start = self.lines[j][0] if j < len(self.lines) else len(self.text)
+            body_start = starts[j]  # the end of the text when j is past the last line
             content: list[str] = []
-            while j < len(self.lines):
-                line_start, line_raw = self.lines[j]
+            while j < count:
+                line_start, line_raw = starts[j], lines[j]
                 j += 1
-                candidate = bk.trim_newline(line_raw)
+                candidate = line_raw.rstrip("\r\n")  # bk.trim_newline, inlined (once per body line)
                 if word.chomp:
                     candidate = candidate.lstrip("\t")
                 if candidate == word.name:
@@ -253,109 +410,41 @@ class _Parser:
                 return j
         return j
 
-    def _assign_stages(self) -> None:
-        for node in self.nodes:
-            if not isinstance(node, Instruction):
-                continue
+    def _assign_stages(self, instructions: list[Instruction]) -> None:
+        stages = self.stages
+        stage: Stage | None = None  # the current one, stages[-1]
+        for node in instructions:
             if node.name == "FROM":
                 words = list(node.value)
                 name = words[2].lower() if len(words) >= 3 and words[1].lower() == "as" else None
                 platform = node.flag("platform")
                 stage = Stage(
-                    index=len(self.stages),
+                    index=len(stages),
                     base=words[0] if words else "",
                     name=name,
                     from_instruction=node,
                     platform=platform.value if platform else None,
                 )
-                self.stages.append(stage)
-            if self.stages:
-                node.stage = len(self.stages) - 1
-                self.stages[-1].instructions.append(node)
+                stages.append(stage)
+            if stage is not None:
+                node.stage = stage.index
+                stage.instructions.append(node)
                 if node.sub is not None:
-                    node.sub.stage = node.stage
+                    node.sub.stage = stage.index
+
+
+def _dominant_newline(text: str) -> str:
+    if "\r" not in text:  # no CRLF at all (the common case): skip the two counts
+        return "\n"
+    return "\r\n" if text.count("\r\n") * 2 > text.count("\n") else "\n"
+
+
+def _error_position(error: ParseError) -> tuple[int, int]:
+    return error.line, error.column
 
 
 def _column(text: str, offset: int) -> int:
     return offset - text.rfind("\n", 0, offset)
-
-
-def _build(
-    text: str,
-    logical: str,
-    offset: int,
-    source_map: SourceMap,
-    escape: str,
-    line: int,
-    end_line: int,
-    errors: list[ParseError],
-) -> Instruction:
-    """``newNodeFromLine`` over ``logical[offset:]``: keyword, flags, args and value."""
-    view = logical[offset:]
-    lead = len(view) - len(bk.trim_left(view))
-    trimmed = bk.trim_space(view)
-    match = bk.WHITESPACE_RE.search(trimmed)
-    keyword = trimmed[: match.start()] if match else trimmed
-    rest = trimmed[match.end() :] if match else ""
-    rest_start = offset + lead + (match.end() if match else len(trimmed))
-    keyword_source = source_map.to_source(offset + lead)
-
-    try:
-        args_raw, flag_words, args_rel, flag_spans = bk.extract_builder_flags(rest)
-    except bk.FlagBytesSplit as exc:
-        # BuildKit cuts the flag word inside a character: no text we could write means that reading.
-        errors.append(
-            ParseError(str(exc), line, _column(text, source_map.to_source(rest_start + exc.offset)))
-        )
-        args_raw, flag_words, args_rel, flag_spans = rest, [], 0, []
-    args = bk.trim_space(args_raw)
-    args_start = rest_start + args_rel + (len(args_raw) - len(bk.trim_left(args_raw)))
-    flags = [
-        Flag(
-            text=word,
-            start=source_map.to_source(rest_start + a),
-            end=source_map.to_source_end(rest_start + b),
-        )
-        for word, (a, b) in zip(flag_words, flag_spans, strict=False)
-    ]
-    name = keyword.upper()
-    if name == "HEALTHCHECK" and not _healthcheck_agrees(args):
-        # BuildKit finds the end of HEALTHCHECK's first word and the blanks after it byte by byte:
-        # where that cuts elsewhere than the characters do, its reading is not one we can write.
-        message = "non-ASCII blank (or byte BuildKit reads as one) in HEALTHCHECK's first word or after it"
-        errors.append(ParseError(message, line, _column(text, keyword_source)))
-    if name not in KNOWN_INSTRUCTIONS:
-        errors.append(ParseError(f"unknown instruction: {keyword}", line, _column(text, keyword_source)))
-        # Keep it as an instruction so the text survives; nothing reads its arguments.
-    instruction = Instruction(
-        text="",
-        start=0,
-        line=line,
-        end_line=end_line,
-        keyword=keyword,
-        flags=flags,
-        args=args,
-        logical=logical,
-        source_map=source_map,
-        keyword_start=keyword_source,
-        args_start=args_start,
-    )
-    try:
-        if name == "ONBUILD":
-            if args:
-                sub = _build(text, logical, args_start, source_map, escape, line, end_line, errors)
-                if sub.name in ("ONBUILD", "FROM", "MAINTAINER"):
-                    message = f"{sub.name} isn't allowed as an ONBUILD trigger"
-                    errors.append(ParseError(message, line, _column(text, sub.keyword_start)))
-                sub.parent = instruction
-                instruction.sub = sub
-                instruction.json = sub.json
-                instruction.value = sub.value
-        elif name in KNOWN_INSTRUCTIONS:
-            instruction.value, instruction.json = _value(name, args, escape)
-    except bk.ArgumentError as exc:
-        errors.append(ParseError(str(exc), line, _column(text, keyword_source)))
-    return instruction
 
 
 def _value(name: str, args: str, escape: str) -> tuple[tuple[str, ...], bool]:
@@ -363,10 +452,12 @@ def _value(name: str, args: str, escape: str) -> tuple[tuple[str, ...], bool]:
     if name in ("RUN", "CMD", "ENTRYPOINT", "SHELL"):
         if not args:
             return (), False
+        if args[0] != "[":  # not JSON (``args`` is trimmed: the first test parse_json_array makes)
+            return (args,), False
         items = bk.parse_json_array(args)
         return (tuple(items), True) if items is not None else ((args,), False)
     if name in ("ADD", "COPY", "VOLUME"):
-        items = bk.parse_json_array(args)
+        items = bk.parse_json_array(args) if args.startswith("[") else None  # (as above)
         if items is not None:
             return tuple(items), True
         return _whitespace_words(args), False
@@ -400,8 +491,9 @@ def _name_values(name: str, args: str, escape: str) -> tuple[str, ...]:
             raise bk.ArgumentError(
                 f"Syntax error - can't find = in {word!r}. Must be of the form: name=value"
             )
-        key, value = word.split("=", 1)
-        values += [key, value]
+        key, _, value = word.partition("=")
+        values.append(key)
+        values.append(value)
     return tuple(values)
 
 
