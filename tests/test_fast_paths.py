@@ -312,3 +312,83 @@ def test_excludes_clean_is_excludes_for_clean_paths(path: str) -> None:
 
     matcher = IgnoreMatcher.from_lines(["**/node_modules", "*.log", "!src/x.log", "a/b"])
     assert matcher.excludes_clean(path) == matcher.excludes(path)
+
+
+# Lines as the flag scan and the heredoc lexer meet them: flags, quotes, escapes, blanks.
+_FLAG_TEXT = st.lists(
+    st.sampled_from(["--", "-", "a", "b=", ",", "/", " ", "\t", "\n", "\r", "\v", "\f", "\\", "'", '"', "`"]),
+    max_size=24,
+).map("".join)
+
+
+@given(_FLAG_TEXT)
+def test_ascii_flag_scan_matches_the_character_scan(line: str) -> None:
+    def outcome(scan, *args):  # type: ignore[no-untyped-def]
+        try:
+            return scan(*args)
+        except ValueError as exc:  # FlagBytesSplit and the like
+            return (type(exc).__name__, str(exc))
+
+    expected = outcome(bk._scan_builder_flags, line, True)
+    assert outcome(bk._extract_ascii_builder_flags, line) == expected
+    assert outcome(bk.extract_builder_flags, line) == expected
+
+
+def _reference_shell_words(line: str, raw_quotes: bool) -> list[str]:
+    """``shell_words`` as it was: the lexer a character at a time."""
+    words: list[str] = []
+    word: list[str] = []
+    in_word = False
+    quote = ""
+    i, n = 0, len(line)
+    while i < n:
+        ch = line[i]
+        if quote:
+            if ch == quote:
+                quote = ""
+                if raw_quotes:
+                    word.append(ch)
+            elif ch == "\\" and quote == '"' and i + 1 < n:
+                word.append(ch + line[i + 1])
+                i += 1
+            else:
+                word.append(ch)
+        elif ch in bk._GO_SPACES:
+            if in_word:
+                words.append("".join(word))
+                word = []
+                in_word = False
+        elif ch in ("'", '"'):
+            quote = ch
+            in_word = True
+            if raw_quotes:
+                word.append(ch)
+        elif ch == "\\" and i + 1 < n:
+            word.append(ch + line[i + 1])
+            in_word = True
+            i += 1
+        else:
+            word.append(ch)
+            in_word = True
+        i += 1
+    if quote:
+        raise bk.UnterminatedQuote(f"unterminated {quote} quote")
+    if in_word:
+        words.append("".join(word))
+    return words
+
+
+_HEREDOC_TEXT = st.lists(
+    st.sampled_from(["<<", "<<-", "EOF", " ", "'", '"', "\\", "\t", "\xa0", "\u3000", "x"]), max_size=16
+).map("".join)
+
+
+@given(st.one_of(_TEXT, _FLAG_TEXT, _HEREDOC_TEXT), st.booleans())
+def test_shell_words_match_the_character_lexer(line: str, raw_quotes: bool) -> None:
+    def outcome(lex):  # type: ignore[no-untyped-def]
+        try:
+            return lex(line, raw_quotes)
+        except bk.UnterminatedQuote as exc:
+            return ("error", str(exc))
+
+    assert outcome(bk.shell_words) == outcome(_reference_shell_words)

@@ -135,9 +135,14 @@ def extract_builder_flags(line: str) -> tuple[str, list[str], int, list[tuple[in
     if not line.startswith("--") and line[:1] not in _BYTE_SPACES:
         # No flag (the common case): the scan below would return at its first character.
         return line, [], 0, []
-    ascii_only = line.isascii()  # then no character can hold a byte BuildKit reads as a blank
-    if ascii_only:
+    if line.isascii():  # then no character can hold a byte BuildKit reads as a blank
         return _extract_ascii_builder_flags(line)
+    return _scan_builder_flags(line, ascii_only=False)
+
+
+def _scan_builder_flags(line: str, ascii_only: bool) -> tuple[str, list[str], int, list[tuple[int, int]]]:
+    """``extract_builder_flags`` as BuildKit's loop reads it, a character at a time (the reference
+    for ``_extract_ascii_builder_flags``, which tests/test_fast_paths.py holds to it)."""
     words: list[str] = []
     spans: list[tuple[int, int]] = []
     word_start = 0
