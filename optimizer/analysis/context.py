@@ -21,7 +21,9 @@ file an ``!`` exception brought back.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -43,6 +45,8 @@ __all__ = [
 ]
 
 DEFAULT_MAX_ENTRIES = 50_000
+# The errors pathlib's ``is_dir`` answers False for instead of raising (pathlib._IGNORED_ERRNOS).
+_MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})
 _MAX_READ = 4 * 1024 * 1024
 
 
@@ -64,6 +68,7 @@ class BuildContext:
         overlay: Mapping[Path, str] | None = None,
     ) -> None:
         self.root = Path(root)
+        self._root = str(self.root)
         self.dockerfile = Path(dockerfile) if dockerfile is not None else None
         self._resolve_memo: dict[str, Path | None] = {}
         self.ignore = (
@@ -117,17 +122,31 @@ class BuildContext:
 
     # -- single paths: no walk needed ------------------------------------------------------------
 
-    def _path(self, rel: str) -> Path:
+    # Host paths as strings and ``os`` calls: these are asked for every COPY source of every round,
+    # and pathlib's objects cost more than the system calls themselves. Each answers as the
+    # ``Path`` method named in its comment would.
+
+    def _path(self, rel: str) -> str:
         rel = normalize_source(rel)
-        return self.root if rel == "." else self.root / rel
+        root = self._root
+        return root if rel == "." else os.path.join(root, rel)
 
     def exists(self, rel: str) -> bool:
         """Is there a file, directory or symlink at ``rel`` on disk (ignoring .dockerignore)?"""
         return os.path.lexists(self._path(rel))
 
     def is_dir(self, rel: str) -> bool:
-        path = self._path(rel)
-        return path.is_dir() and not path.is_symlink()
+        """A directory, not a symlink to one (``path.is_dir() and not path.is_symlink()``)."""
+        try:
+            # lstat: a symlink is no directory here (pathlib would stat its target first, and raise
+            # where that target cannot be reached; it is no directory either way).
+            return stat.S_ISDIR(os.lstat(self._path(rel)).st_mode)
+        except OSError as exc:
+            if exc.errno not in _MISSING:  # pathlib's is_dir raises these too
+                raise
+            return False
+        except ValueError:  # a NUL in the path, as pathlib answers it
+            return False
 
     def excluded(self, rel: str) -> bool:
         return self.ignore.excludes(normalize_source(rel))
@@ -149,9 +168,10 @@ class BuildContext:
         """The text of a small context file (None when missing, unreadable or over ``limit``)."""
         path = self._path(rel)
         try:
-            if path.stat().st_size > limit:
+            if os.stat(path).st_size > limit:
                 return None
-            return path.read_bytes().decode("utf-8", errors="replace")
+            with open(path, "rb") as file:
+                return file.read().decode("utf-8", errors="replace")
         except OSError:
             return None
 
@@ -183,7 +203,7 @@ class BuildContext:
         while queue:
             directory = queue.popleft()
             try:
-                with os.scandir(self.root / directory if directory else self.root) as it:
+                with os.scandir(os.path.join(self._root, directory) if directory else self._root) as it:
                     children = sorted(it, key=lambda e: e.name)
             except OSError:
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -161,10 +162,12 @@ def test_host_paths_resolve_as_path_resolve_does(tmp_path):
     (real / "link-out").symlink_to(tmp_path / "elsewhere")
     (real / "link-in").symlink_to(real / "sub" / "file")
     (real / "dirlink").symlink_to(real / "sub")
+    (real / "dangling").symlink_to(tmp_path / "nowhere")
     (tmp_path / "ctx").symlink_to(real)  # the context itself reached through a symlink
     for root in (real, tmp_path / "ctx"):
         context = BuildContext(root)
-        names = ["Dockerfile", "missing", "link-out", "link-in", "dirlink", "sub", "sub/file", "..", "."]
+        names = ["Dockerfile", "missing", "link-out", "link-in", "dirlink", "dangling", "sub", "sub/file"]
+        names += ["..", ".", "Dockerfile/below-a-file"]
         names += ["dirlink/file", "sub/../Dockerfile"]
         for name in names:
             path = root / name
@@ -177,3 +180,8 @@ def test_host_paths_resolve_as_path_resolve_does(tmp_path):
             )
             assert context.inside(path) == expected, name
             assert context._resolved(path) == expected_target, name  # again: from the memo
+            if name not in ("..", "sub/../Dockerfile"):  # context-relative names only
+                assert context.exists(name) == os.path.lexists(path), name
+                assert context.is_dir(name) == (path.is_dir() and not path.is_symlink()), name
+                text = path.read_text() if path.is_file() else None
+                assert context.read_text(name) == text, name
