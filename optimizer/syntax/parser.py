@@ -93,6 +93,8 @@ class _Parser:
     # -- helpers -------------------------------------------------------------------------------
 
     def _trim_continuation(self, line: str) -> tuple[str, bool]:
+        # The continuation test, as ``run`` and ``_instruction`` inline it (it runs once per line);
+        # kept whole here as the one place tests/test_fast_paths.py holds to BuildKit's regex.
         # ``bk.continuation_re`` (``(?<!e)e[ \t]*$``) read without a regex search over the whole line:
         # the escape character ends the line (blanks after it allowed) and is not itself escaped.
         # ``line`` has no line ending, so ``$`` is its end.
