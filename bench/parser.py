@@ -14,11 +14,11 @@ median and the minimum per checkout (wall clock and CPU time) and the ratios.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
 import sys
 from pathlib import Path
+
+from interleave import Worker, interleaved
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -49,45 +49,19 @@ for line in sys.stdin:
 """
 
 
-class Worker:
-    def __init__(self, checkout: Path, repeat: int) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", _WORKER, str(checkout), str(CORPUS), str(repeat)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=checkout,
-        )  # fmt: skip
-        self.samples: list[float] = []
-        self.cpu: list[float] = []
-        self.files = 0
-
-    def one(self) -> None:
-        assert self.process.stdin and self.process.stdout
-        self.process.stdin.write("go\n")
-        self.process.stdin.flush()
-        row = json.loads(self.process.stdout.readline())
-        self.samples.append(row["seconds"])
-        self.cpu.append(row["cpu"])
-        self.files = row["files"]
-
-    def close(self) -> None:
-        if self.process.stdin:
-            self.process.stdin.close()
-        self.process.wait()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--repeat", type=int, default=3, help="parses of every file per pass")
     parser.add_argument("--baseline", type=Path)
     args = parser.parse_args()
-    workers = {"this checkout": Worker(ROOT, args.repeat)}
+    workers = {"this checkout": Worker(_WORKER, ROOT, str(CORPUS), str(args.repeat))}
     if args.baseline:
-        workers = {"baseline": Worker(args.baseline.resolve(), args.repeat), **workers}
-    for _ in range(args.runs):
-        for worker in workers.values():
-            worker.one()
-    for worker in workers.values():
-        worker.close()
+        workers = {
+            "baseline": Worker(_WORKER, args.baseline.resolve(), str(CORPUS), str(args.repeat)),
+            **workers,
+        }
+    interleaved(workers, args.runs)
     medians: dict[str, float] = {}
     cpu_medians: dict[str, float] = {}
     print(f"{args.runs} passes per checkout, interleaved; each pass parses every file {args.repeat}×")
@@ -96,9 +70,10 @@ def main() -> int:
     for name, worker in workers.items():
         medians[name] = statistics.median(worker.samples)
         cpu_medians[name] = statistics.median(worker.cpu)
-        per_file = cpu_medians[name] / (worker.files * args.repeat) * 1e6
+        files = worker.rows[-1]["files"]
+        per_file = cpu_medians[name] / (files * args.repeat) * 1e6
         print(
-            f"| {name} | {worker.files} | {medians[name] * 1000:.1f} ms | {min(worker.samples) * 1000:.1f} ms "
+            f"| {name} | {files} | {medians[name] * 1000:.1f} ms | {min(worker.samples) * 1000:.1f} ms "
             f"| {cpu_medians[name] * 1000:.1f} ms | {per_file:.0f} µs |"
         )
     if "baseline" in medians:

@@ -17,11 +17,11 @@ machine slows both alike. Reports the median and the minimum per checkout (wall 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
-import subprocess
 import sys
 from pathlib import Path
+
+from interleave import Worker, interleaved
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -63,50 +63,22 @@ for line in sys.stdin:
 """
 
 
-class Worker:
-    def __init__(self, checkout: Path) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", _WORKER, str(checkout), str(CORPUS)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=checkout,
-        )  # fmt: skip
-        self.samples: list[float] = []
-        self.cpu: list[float] = []
-        self.counts = ""
-
-    def one(self) -> None:
-        assert self.process.stdin and self.process.stdout
-        self.process.stdin.write("go\n")
-        self.process.stdin.flush()
-        row = json.loads(self.process.stdout.readline())
-        self.samples.append(row["seconds"])
-        self.cpu.append(row["cpu"])
-        self.counts = f"{row['runs']} RUNs, {row['scripts']} modelled"
-
-    def close(self) -> None:
-        if self.process.stdin:
-            self.process.stdin.close()
-        self.process.wait()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--baseline", type=Path)
     args = parser.parse_args()
-    workers = {"this checkout": Worker(ROOT)}
+    workers = {"this checkout": Worker(_WORKER, ROOT, str(CORPUS))}
     if args.baseline:
-        workers = {"baseline": Worker(args.baseline.resolve()), **workers}
-    for _ in range(args.runs):
-        for worker in workers.values():
-            worker.one()
-    for worker in workers.values():
-        worker.close()
+        workers = {"baseline": Worker(_WORKER, args.baseline.resolve(), str(CORPUS)), **workers}
+    interleaved(workers, args.runs)
     wall, cpu = {}, {}
     for name, worker in workers.items():
         wall[name], cpu[name] = statistics.median(worker.samples), statistics.median(worker.cpu)
         print(
             f"{name}: median {wall[name] * 1000:.1f} ms (min {min(worker.samples) * 1000:.1f} ms), "
-            f"CPU median {cpu[name] * 1000:.1f} ms, {worker.counts}"
+            f"CPU median {cpu[name] * 1000:.1f} ms, {worker.rows[-1]['runs']} RUNs, "
+            f"{worker.rows[-1]['scripts']} modelled"
         )
     if args.baseline:
         print(

@@ -18,12 +18,12 @@ have: the same work on both sides.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import statistics
-import subprocess
 import sys
 from pathlib import Path
+
+from interleave import Worker, interleaved
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -69,32 +69,6 @@ for line in sys.stdin:
 """
 
 
-class Worker:
-    def __init__(self, checkout: Path, ignore: str = "") -> None:
-        self.checkout = checkout
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", _WORKER, str(checkout), str(CORPUS), ignore],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=checkout,
-        )  # fmt: skip
-        self.samples: list[float] = []
-        self.cpu: list[float] = []
-        self.files = 0
-
-    def one(self) -> None:
-        assert self.process.stdin and self.process.stdout
-        self.process.stdin.write("go\n")
-        self.process.stdin.flush()
-        row = json.loads(self.process.stdout.readline())
-        self.samples.append(row["seconds"])
-        self.cpu.append(row["cpu"])
-        self.files = row["files"]
-
-    def close(self) -> None:
-        if self.process.stdin:
-            self.process.stdin.close()
-        self.process.wait()
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
@@ -106,14 +80,10 @@ def main() -> int:
         help="rule codes to leave out in both checkouts, comma-separated (e.g. the rules the baseline lacks)",
     )
     args = parser.parse_args()
-    workers = {"this checkout": Worker(ROOT, args.ignore)}
+    workers = {"this checkout": Worker(_WORKER, ROOT, str(CORPUS), args.ignore)}
     if args.baseline:
-        workers = {"baseline": Worker(args.baseline.resolve(), args.ignore), **workers}
-    for _ in range(args.runs):
-        for worker in workers.values():
-            worker.one()
-    for worker in workers.values():
-        worker.close()
+        workers = {"baseline": Worker(_WORKER, args.baseline.resolve(), str(CORPUS), args.ignore), **workers}
+    interleaved(workers, args.runs)
     rows = []
     medians = {}
     cpu_medians = {}
@@ -122,8 +92,8 @@ def main() -> int:
         cpu = statistics.median(worker.cpu)
         medians[name], cpu_medians[name] = median, cpu
         rows.append(
-            f"| {name} | {median:.2f} s | {min(worker.samples):.2f} s | {worker.files / median:.0f} files/s "
-            f"| {cpu:.2f} s | {worker.files / cpu:.0f} files/s |"
+            f"| {name} | {median:.2f} s | {min(worker.samples):.2f} s | {worker.rows[-1]['files'] / median:.0f} files/s "
+            f"| {cpu:.2f} s | {worker.rows[-1]['files'] / cpu:.0f} files/s |"
         )
     lines = [
         "# Engine throughput over the real corpus",
@@ -132,7 +102,7 @@ def main() -> int:
         + (f" --baseline {args.baseline}" if args.baseline else "")
         + (f" --ignore {args.ignore}" if args.ignore else "")
         + f"`: {len(next(iter(workers.values())).samples)} passes per checkout over "
-        f"{next(iter(workers.values())).files} files, default settings"
+        f"{next(iter(workers.values())).rows[-1]['files']} files, default settings"
         + (f" without {args.ignore}" if args.ignore else "")
         + ", one process each, passes interleaved. "
         f"Python {platform.python_version()}, {platform.machine()}.",
