@@ -189,6 +189,12 @@ class _Builder:
         a redirect belongs to one command, ``!`` starts a pipeline — so the commands and operators are
         read off in source order and regrouped by that grammar.
         """
+        if node.type in _SIMPLE_COMMANDS:
+            # A lone simple command (most statements): what ``_flatten``, ``pipeline`` and ``element``
+            # make of it without going through them. Its statement, pipeline and command share a span.
+            span = self.r.span(node)
+            command = self._command(node, ctx, [])
+            return Statement([Pipeline([command], [], span, negated=False)], [], span)
         atoms: list[list[Any]] = []  # [node, redirect nodes, negated]
         operators: list[str] = []
         self._flatten(node, atoms, operators, [False])
