@@ -74,7 +74,7 @@ class WordReader:
     def span(self, node: Any) -> tuple[int, int]:
         chars = self._chars
         if chars is None:  # ASCII text (the common case): byte offsets are str offsets
-            return node.start_byte, node.end_byte
+            return node.byte_range  # (start_byte, end_byte) in one call
         return chars[node.start_byte], chars[node.end_byte]
 
     def node_text(self, node: Any) -> str:
@@ -95,10 +95,10 @@ class WordReader:
 
     def node_word(self, node: Any) -> Word:
         """``word`` of a single node: most words are one (callers that know it skip the checks)."""
-        start, end = node.start_byte, node.end_byte
+        start, end = span = node.byte_range
         chars = self._chars
         if chars is not None:
-            start, end = chars[start], chars[end]
+            start, end = span = chars[start], chars[end]
         text = self.text[start:end]
         if node.type == "word" and node.is_named and not node.has_error:
             # The common case, read without the general walk: one unquoted word node.
@@ -106,9 +106,9 @@ class WordReader:
             # ``_maybe_pattern``'s own first test, done here: most words have none of these characters,
             # and the call costs more than the test.
             if "*" in text or "?" in text or "[" in text or "{" in text:
-                return Word(text, plain, (start, end), _maybe_pattern(text) or text.startswith("~"))
-            return Word(text, plain, (start, end), text.startswith("~"))
-        return self._read((node,), text, (start, end))
+                return Word(text, plain, span, _maybe_pattern(text) or text.startswith("~"))
+            return Word(text, plain, span, text.startswith("~"))
+        return self._read((node,), text, span)
 
     def _read(self, nodes: Any, text: str, span: tuple[int, int]) -> Word:
         """The general case: each node's value (None for an expansion) laid end to end."""
