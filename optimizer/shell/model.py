@@ -30,7 +30,7 @@ SAME_SHELL_CONTEXTS = frozenset({GROUP, IF, LOOP, CASE})
 GUARDED_CONTEXTS = CONDITIONAL_CONTEXTS | {SUBSTITUTION}
 
 
-@dataclass(frozen=True, eq=False, init=False)
+@dataclass(frozen=True, eq=False, init=False, slots=True)
 class Word:
     """One word as written, and its value once the shell removed quotes — when that is static."""
 
@@ -40,13 +40,13 @@ class Word:
     pattern: bool = False  # unquoted glob, brace or tilde: ``value`` is a pattern, not the final word
 
     def __init__(self, text: str, value: str | None, span: Span, pattern: bool = False) -> None:
-        # The most numerous object of the model (every word of every RUN): filled directly, as the
-        # frozen dataclass __init__ (one object.__setattr__ per field) costs twice as much.
-        fields = self.__dict__
-        fields["text"] = text
-        fields["value"] = value
-        fields["span"] = span
-        fields["pattern"] = pattern
+        # The most numerous object of the model (every word of every RUN): slots, so that a word is one
+        # object rather than an object and its ``__dict__`` (half the allocations, and what the cyclic
+        # collector has to walk), filled through the slot descriptors, as frozen forbids ``self.x = x``.
+        _set_text(self, text)
+        _set_value(self, value)
+        _set_span(self, span)
+        _set_pattern(self, pattern)
 
     @property
     def dynamic(self) -> bool:
@@ -54,6 +54,12 @@ class Word:
 
     def __repr__(self) -> str:
         return f"Word({self.text!r})"
+
+
+# The slot descriptors' setters, taken from the class dict (to mypy ``Word.text`` is a ``str``).
+_set_text, _set_value, _set_span, _set_pattern = (
+    Word.__dict__[name].__set__ for name in ("text", "value", "span", "pattern")
+)
 
 
 @dataclass(frozen=True, eq=False)
