@@ -351,7 +351,11 @@ class _Builder:
         declaration = node_type in ("declaration_command", "unset_command")
         word, node_word = self.r.word, self.r.node_word
         field_name = node.field_name_for_child
-        pending: list[Any] = []  # adjacent nodes that make up one word
+        # The word being collected: its first node and, only when adjacent nodes make one word
+        # (``--opt="x"`` may come as two), the list of them all; most words are one node, and a list
+        # per word cost more than the rest of the loop.
+        first: Any = None
+        group: list[Any] | None = None
         pending_end = -1
         for index, child in enumerate(node.children):
             child_type = child.type
@@ -374,15 +378,20 @@ class _Builder:
                 if field != "argument" and not (declaration and child_type != "comment"):
                     continue
                 target = child
-            if pending and pending_end != target.start_byte:
-                words.append(node_word(pending[0]) if len(pending) == 1 else word(pending))
-                pending = []
-            pending.append(target)
+            if first is None:
+                first = target
+            elif pending_end == target.start_byte:
+                if group is None:
+                    group = [first]
+                group.append(target)
+            else:
+                words.append(node_word(first) if group is None else word(group))
+                first, group = target, None
             pending_end = target.end_byte
             if target.child_count:
                 self.scan(target, ctx)
-        if pending:
-            words.append(node_word(pending[0]) if len(pending) == 1 else word(pending))
+        if first is not None:
+            words.append(node_word(first) if group is None else word(group))
 
     def _assignment(self, node: Any, ctx: _Ctx) -> Assignment:
         self.scan(node, ctx)
