@@ -286,7 +286,7 @@ class _Builder:
         offset = self.r.offset
         if len(atoms) == 1:  # one command (most pipelines): the general case below, unrolled
             node, redirects, negated = atoms[0]
-            start, end = offset(node.start_byte), offset(node.end_byte)
+            start, end = self.r.span(node)
             if redirects:
                 end = max(end, offset(redirects[-1].end_byte))
             return Pipeline([self.element(node, ctx, redirects)], operators, (start, end), negated=negated)
