@@ -43,13 +43,25 @@ def _unescape_word(text: str) -> str:
     return _WORD_ESCAPE_RE.sub(lambda m: "" if m.group(1) == "\n" else m.group(1), text)
 
 
+def _code_point(number: int) -> str:
+    """The character ``\\u``/``\\U`` names; U+FFFD where there is none.
+
+    Bash writes out-of-range numbers and surrogates as invalid UTF-8 (or nothing at all past
+    0x7FFFFFFF). No file name or package matches such bytes, and a lone surrogate in a ``str``
+    would fail when a message holding it is written, so they read as the replacement character.
+    """
+    if number > 0x10FFFF or 0xD800 <= number <= 0xDFFF:
+        return "\ufffd"
+    return chr(number)
+
+
 def _ansi_c(body: str) -> str:
     def replace(match: re.Match[str]) -> str:
         code = match.group(1)
         if code in _ANSI_SIMPLE:
             return _ANSI_SIMPLE[code]
         if code[0] in "xuU":
-            return chr(int(code[1:], 16))
+            return _code_point(int(code[1:], 16))
         if code[0] == "c":
             return chr(ord(code[1]) & 0x1F)
         if code[0] in "01234567":

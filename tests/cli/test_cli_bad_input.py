@@ -6,6 +6,7 @@ Every case runs with ``--write`` (the mode that could do damage) and through std
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import subprocess
 import sys
@@ -86,6 +87,16 @@ def test_bad_file_does_not_stop_the_others(dockopt, tmp_path):
     assert result.err_lines == ["a/Dockerfile:2:1: unknown instruction: FOO"]
     assert good.read_bytes() == b"FROM a\n"
     assert _snapshot(bad)[:3] == before[:3]
+
+
+def test_odd_ansi_c_escapes_are_read_not_crashed_on(dockopt, tmp_path):
+    """Valid shell that names no character (past U+10FFFF, past a C int, a surrogate) is no internal error."""
+    text = "FROM alpine\nRUN echo $'\\UFFFFFFFF' $'\\U110000' $'\\uD800' > $'\\uDFFF.txt'\nRUN echo done\n"
+    write(tmp_path / "Dockerfile", text)
+    result = dockopt("--show-fixes", "--output-format", "json", "Dockerfile")
+    assert result.code in (0, 1), result.err
+    assert b"internal error" not in result.err
+    json.loads(result.out)
 
 
 def test_missing_path(dockopt):
