@@ -60,9 +60,9 @@ def _ansi_c(body: str) -> str:
         code = match.group(1)
         if code in _ANSI_SIMPLE:
             return _ANSI_SIMPLE[code]
-        if code[0] in "xuU":
+        if code[0] in "xuU" and len(code) > 1:  # a bare \x, \u or \U stays as written
             return _code_point(int(code[1:], 16))
-        if code[0] == "c":
+        if code[0] == "c" and len(code) > 1:  # a bare \c at the end stays as written
             return chr(ord(code[1]) & 0x1F)
         if code[0] in "01234567":
             return chr(int(code, 8) & 0xFF)

@@ -5,7 +5,7 @@ class that breaks an invariant shows by name; none is xfailed), plus one that st
 Mutations: a dangling ``RUN x\\`` appended without a final newline; a heredoc inserted into a RUN; keywords
 lower-cased (ONBUILD triggers too); a RUN line padded to just under (or just over) BuildKit's 65,535-byte
 line limit; non-ASCII text in a flag value; blank and comment lines inside a continuation; the final
-newline dropped; CRLF line endings.
+newline dropped; CRLF line endings; rare but valid shell in a RUN (``SHELL_ODDITIES``).
 
 Invariants, for every mutant:
 - no exception but ``ParseError``, and a refusal is one line with a position (what the CLI prints as
@@ -153,6 +153,40 @@ def m_continuation_gaps(text: str, rnd) -> str:
     return "".join(lines)
 
 
+# Valid shell the model must read without failing, however rare: ANSI-C strings naming no character
+# (past U+10FFFF, past a C int, surrogates), arithmetic past 64 bits, bash-only compound commands,
+# arrays, parameter operators, here-strings, nested substitutions, functions, negation, coprocesses.
+SHELL_ODDITIES = [
+    "echo $'\\UFFFFFFFF' $'\\U110000' $'\\uD800' $'\\x' $'\\c' $'\\0777'",
+    "echo $((1 << 70)) $((-9223372036854775808 / -1)) $((16#ff)) $((2**64))",
+    'case "$x" in a|b) echo a ;; (c) ;; *) : ;; esac',
+    "[[ -n ${x:-} && $x =~ ^a(b|c)$ ]] || true",
+    "arr=(a 'b c' [5]=d) && echo \"${arr[@]}\" ${#arr[*]} ${arr[5]:-}",
+    "echo ${x//a/b} ${x^^} ${x,,} ${x:1:2} ${x#*/} ${x%%.*} ${!x:-} ${x@Q}",
+    'cat <<< "$(echo "$(echo \')\')")" > /dev/null',
+    "f() { local v=1; return 0; } && f",
+    "! false && { echo; } && (cd / && pwd) && time -p true",
+    "coproc true; wait",
+    "echo \\\\ \\' \\\" \\$ \\` '\\' \"\\\\\"",
+    "for ((i = 0; i < 2; i++)); do :; done; select x in a; do break; done < /dev/null",
+    "exec 3>&1 4<&- 5<> /tmp/f && echo >&3 && echo 2>&1 &> /dev/null |& cat",
+    "echo café 日本 😀 $'\\u00e9' ${x:-ü}",
+    "eval 'rm -rf /var/lib/apt/lists/*' && command -v apt-get && builtin echo && \\rm -f /x",
+]
+
+
+def m_shell_oddity(text: str, rnd) -> str:
+    runs = list(_RUN_LINE.finditer(text))
+    if not runs:
+        return text
+    match = rnd.choice(runs)
+    oddity = rnd.choice(SHELL_ODDITIES)
+    if rnd.random() < 0.5:
+        return text[: match.end()] + " && " + oddity + text[match.end() :]
+    at = match.start(1)
+    return text[:at] + oddity + " && " + text[at:]
+
+
 def m_no_final_newline(text: str, rnd) -> str:
     return text.rstrip("\r\n")
 
@@ -170,6 +204,7 @@ MUTATIONS = {
     "continuation-gaps": m_continuation_gaps,
     "no-final-newline": m_no_final_newline,
     "crlf": m_crlf,
+    "shell-oddity": m_shell_oddity,
 }
 
 
@@ -212,22 +247,37 @@ def structure_problems(before: str, after: str, codes: Counter, mounts: bool = F
         problems.append(f"instructions other than RUN/COPY/ADD changed: lost {gone}, gained {new}")
     ka, kb = Counter(i[0] for i in a), Counter(i[0] for i in b)
     copies_a, copies_b = ka["COPY"] + ka["ADD"], kb["COPY"] + kb["ADD"]
-    if copies_b != copies_a + codes["DO401"] and not (codes["DO401"] and copies_b >= copies_a):
-        problems.append(f"COPY+ADD count {copies_a} -> {copies_b} with {codes['DO401']} DO401 split(s)")
+    # DO401 copies manifests first (one COPY or more per fix); DO403 copies a build's manifests before
+    # its pre-fetch (one COPY, or none when the stage already copies them on their own)
+    if codes["DO401"]:
+        copies_ok = copies_b >= copies_a
+    else:
+        copies_ok = copies_a <= copies_b <= copies_a + codes["DO403"]
+    if not copies_ok:
+        problems.append(
+            f"COPY+ADD count {copies_a} -> {copies_b} with {codes['DO401']} DO401 split(s)"
+            f" and {codes['DO403']} DO403 pre-fetch(es)"
+        )
     if kb["ADD"] < ka["ADD"] - codes["DO102"] or kb["ADD"] > ka["ADD"]:
         problems.append(f"ADD count {ka['ADD']} -> {kb['ADD']} with {codes['DO102']} DO102 fix(es)")
     merges = sum(codes[c] for c in MERGERS)
-    # DO301 in mounts mode adds one RUN per stage (it drops docker-clean so the apt cache mount keeps files)
-    added = codes["DO301"] if mounts else 0
+    # RUNs added on purpose: DO301 in mounts mode, one per stage (it drops docker-clean so the apt cache
+    # mount keeps files); DO401 splits an install RUN at the `&&` before commands that read the source;
+    # DO403 inserts one pre-fetch RUN
+    added = (codes["DO301"] if mounts else 0) + codes["DO401"] + codes["DO403"]
     if kb["RUN"] > ka["RUN"] + added or (not merges and kb["RUN"] < ka["RUN"]):
         problems.append(f"RUN count {ka['RUN']} -> {kb['RUN']} with {merges} merge fix(es) and {added} added")
-    # with no rule that edits RUNs applied (DO2xx, DO3xx), every RUN is still there, same value and flags
+    # with no rule that edits RUNs applied (DO2xx, DO3xx), every RUN is still there, same value and flags;
+    # only a DO401 split replaces one (by its two halves), only DO401/DO403 add one
     if not any(code.startswith(("DO2", "DO3")) for code in codes):
         runs_a = Counter((i[1], i[2]) for i in a if i[0] == "RUN")
         runs_b = Counter((i[1], i[2]) for i in b if i[0] == "RUN")
-        if runs_a != runs_b:
-            lost = list((runs_a - runs_b).keys())[:1]
-            problems.append(f"a RUN changed though no RUN rule applied: {str(lost)[:200]}")
+        lost, gained = runs_a - runs_b, runs_b - runs_a
+        if lost.total() > codes["DO401"] or gained.total() > 2 * codes["DO401"] + codes["DO403"]:
+            problems.append(
+                f"a RUN changed though no RUN rule applied: lost {str(list(lost))[:200]},"
+                f" gained {str(list(gained))[:200]}"
+            )
     # every COPY/ADD of the input is still there (as COPY or ADD), same sources, destination and flags
     moved = Counter((i[1], i[2]) for i in b if i[0] in ("COPY", "ADD"))
     for item in a:
