@@ -186,6 +186,8 @@ def test_leading_comments_attach_to_the_next_instruction():
         ("FROM a\nENV PATH\n", "ENV must have two arguments", 2, 1),
         ("FROM a\n  FOO bar\n", "unknown instruction: FOO", 2, 3),
         ("FROM a\nONBUILD FROM b\n", "FROM isn't allowed as an ONBUILD trigger", 2, 9),
+        # the CLI's reader refuses NUL bytes first (same message); the parser does for other callers
+        ("FROM a\nRUN npm ci --omit=d\x00ev\n", "binary file (NUL byte); not a Dockerfile", 2, 20),
     ],
 )
 def test_errors_have_positions(text, message, line, column):
@@ -193,6 +195,17 @@ def test_errors_have_positions(text, message, line, column):
     assert tree.print() == text
     error = tree.errors[0]
     assert (error.message, error.line, error.column) == (message, line, column)
+
+
+def test_the_engine_refuses_a_nul_byte():
+    """BuildKit's parser, as the engine calls it, stops at a NUL: an output holding one is never offered."""
+    from optimizer.core.config import Settings
+    from optimizer.engine import fix_text
+    from optimizer.syntax import ParseError
+
+    with pytest.raises(ParseError, match="NUL byte") as caught:
+        fix_text("FROM node\nCOPY . /app\nRUN npm ci --omit=d\x00ev\n", Settings())
+    assert (caught.value.line, caught.value.column) == (3, 20)
 
 
 def test_directive_nodes_are_kept():

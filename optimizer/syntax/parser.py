@@ -120,8 +120,22 @@ class _Parser:
                 self.errors.append(LineTooLong(size, index + 1))
                 return
 
+    def _nul_byte(self) -> None:
+        """A NUL byte: binary data, refused as ``dockopt``'s file reader refuses it (``io.decode``).
+
+        Also for text that reaches the parser without that reader (the language server's buffer, an
+        API caller): BuildKit's parser as we call it (a C string) stops reading at a NUL, so an
+        output holding one could not be checked against it."""
+        nul = self.text.find("\x00")
+        if nul >= 0:
+            line = self.text.count("\n", 0, nul) + 1
+            self.errors.append(
+                ParseError("binary file (NUL byte); not a Dockerfile", line, _column(self.text, nul))
+            )
+
     def run(self) -> Dockerfile:
         self._long_lines()
+        self._nul_byte()
         lines = self.lines
         starts = self.starts
         count = len(lines)
