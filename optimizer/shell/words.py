@@ -25,7 +25,10 @@ _GLOB_RE = re.compile(r"(?<!\\)(?:\\\\)*[*?\[]")
 _BRACE_RE = re.compile(r"\{[^{}]*(?:,|\.\.)[^{}]*\}")
 _DQ_ESCAPE_RE = re.compile(r"\\([$`\"\\\n])")
 _WORD_ESCAPE_RE = re.compile(r"\\(\n|.)", re.DOTALL)
-_ANSI_RE = re.compile(r"\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|c.|.)", re.DOTALL)
+# \c\\ is one control character in bash (the escaped backslash is its argument)
+_ANSI_RE = re.compile(
+    r"\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|c\\\\|c.|.)", re.DOTALL
+)
 _ANSI_SIMPLE = {
     "n": "\n", "t": "\t", "r": "\r", "a": "\a", "b": "\b", "f": "\f", "v": "\v", "e": "\x1b",
     "E": "\x1b", "\\": "\\", "'": "'", '"': '"', "?": "?",

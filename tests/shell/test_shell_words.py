@@ -27,6 +27,7 @@ def _args(text: str):
         pytest.param("$'a\\x\\u\\Uz'", "a\\x\\u\\Uz", False, id="ansi-c-escape-without-digits"),
         pytest.param("$'\\cA'", "\x01", False, id="ansi-c-control"),
         pytest.param("$'a\\c'", "a\\c", False, id="ansi-c-bare-control"),
+        pytest.param("$'\\c\\\\x'", "\x1cx", False, id="ansi-c-control-backslash"),
         pytest.param("--opt='x y'", "--opt=x y", False, id="concatenation"),
         pytest.param("pre\"mid\"'post'", "premidpost", False, id="mixed-quotes"),
         pytest.param("/var/lib/apt/lists/*", "/var/lib/apt/lists/*", True, id="glob"),
