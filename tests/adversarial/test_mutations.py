@@ -15,8 +15,10 @@ Invariants, for every mutant:
 - no InternalError (the fixes converge and re-parse);
 - the output parses with BuildKit and keeps the input's instruction structure as the applied fixes
   declare it: every instruction that is not RUN/COPY/ADD is still there, in order, with the same
-  BuildKit value and flags; COPY+ADD grow only by DO401's splits, ADD shrinks only by DO102, RUNs
-  disappear only by a merge (DO201/DO302/DO313) — no instruction vanishes into another;
+  BuildKit value and flags; COPY+ADD grow only by DO401's splits and DO403's manifest copies, ADD
+  shrinks only by DO102, RUNs disappear only by a merge (DO201/DO302/DO313) and are added only by
+  DO401's install split, DO403's pre-fetch and DO301 in mounts mode — no instruction vanishes into
+  another;
 - idempotent: ``fix_text`` of the output changes nothing.
 
 Bounded for CI (``DOCKOPT_FUZZ_EXAMPLES``, default 12 per class, well under 60 s in all); raise it for a
