@@ -144,7 +144,7 @@ class _Builder:
         statements: list[Statement] = []
         for position, (node, token) in enumerate(items):
             background = token is not None and token.type == "&"
-            inner = _Ctx(ctx.context, ctx.conditional, ctx.in_pipeline, True, False) if background else ctx
+            inner = ctx._replace(background=True, main_shell=False) if background else ctx
             statement = self.statement(node, inner)
             if token is not None:
                 statement.terminator = token.type
@@ -215,10 +215,7 @@ class _Builder:
                     raise Unsupported("`!` inside a pipeline")
                 continue
             conditional = bool(and_or) and and_or[-1] == "||"
-            if conditional and not ctx.conditional:
-                inner = _Ctx(ctx.context, True, ctx.in_pipeline, ctx.background, ctx.main_shell)
-            else:
-                inner = ctx
+            inner = ctx._replace(conditional=True) if conditional and not ctx.conditional else ctx
             pipelines.append(self.pipeline(atoms[start:index], operators[start : index - 1], inner))
             if index < len(atoms):
                 and_or.append(operators[index - 1])
@@ -294,8 +291,7 @@ class _Builder:
         for _, redirects, _ in atoms:
             if redirects:
                 end = max(end, offset(redirects[-1].end_byte))
-        if len(atoms) > 1:
-            ctx = _Ctx(ctx.context, ctx.conditional, True, ctx.background, False)
+        ctx = ctx._replace(in_pipeline=True, main_shell=False)
         elements = [self.element(node, ctx, redirects) for node, redirects, _ in atoms]
         return Pipeline(elements, operators, (start, end), negated=atoms[0][2])
 
@@ -489,7 +485,7 @@ class _Builder:
             current = stack.pop()
             kind = current.type
             if kind in ("command_substitution", "process_substitution"):
-                inner = _Ctx((*ctx.context, SUBSTITUTION), ctx.conditional, False, ctx.background, False)
+                inner = ctx.inside(SUBSTITUTION, own_shell=True)._replace(in_pipeline=False)
                 self.sequence(current.children, inner)
                 continue
             if kind == "arithmetic_expansion":

@@ -231,9 +231,9 @@ def _identify(words: list[Word], start: int) -> tuple[str | None, int]:
     if name is None:
         return None, 0
     manager = _NAMES.get(name)
-    if manager is not None:  # none of these is a pip, python or php name: the checks below agree
+    if manager is not None:  # no name in _NAMES is also a pip, python or php name
         return manager, 1
-    if not name.startswith("p"):  # nor is any other name: no pattern to try (most commands)
+    if not name.startswith("p"):  # every name below starts with p: most commands stop here
         return None, 0
     if _PIP_RE.match(name):
         return "pip", 1
@@ -242,8 +242,7 @@ def _identify(words: list[Word], start: int) -> tuple[str | None, int]:
     if name == "php" and start + 1 < len(words):
         inner = _basename(words[start + 1]) or ""
         return ("composer", 2) if inner.startswith("composer") else (None, 0)
-    manager = _NAMES.get(name)
-    return (manager, 1) if manager else (None, 0)
+    return None, 0
 
 
 def _python_module(words: list[Word], start: int) -> tuple[str | None, int]:

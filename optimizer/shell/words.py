@@ -110,10 +110,7 @@ class WordReader:
 
     def node_word(self, node: Any) -> Word:
         """``word`` of a single node: most words are one (callers that know it skip the checks)."""
-        start, end = span = node.byte_range
-        chars = self._chars
-        if chars is not None:
-            start, end = span = chars[start], chars[end]
+        start, end = span = self.span(node)
         text = self.text[start:end]
         if node.type == "word" and node.is_named and not node.has_error:
             # The common case, read without the general walk: one unquoted word node.

@@ -135,7 +135,7 @@ def _check(ins: Instruction) -> None:
         if len(ins.value) > 1:
             raise _Problem("HEALTHCHECK NONE takes no arguments")
         return  # BuildKit does not read HEALTHCHECK NONE's flags
-    flags = _flags(ins) if ins.flags else {}  # _flags finds none without flags
+    flags = _flags(ins)
     checker = _CHECKS.get(name)
     if checker is not None:
         checker(ins, flags)
@@ -342,8 +342,6 @@ def _shell(ins: Instruction, flags: dict[str, list[Flag]]) -> None:
 
 
 def _run(ins: Instruction, flags: dict[str, list[Flag]]) -> None:
-    if not flags:
-        return
     for flag in flags.get("mount", []):
         problem = _mount_problem(_value(flag))
         if problem:

@@ -274,3 +274,13 @@ def test_recognise_single_command():
     invocation = recognise(command)
     assert invocation is not None and invocation.command is command
     assert invocation.value("--virtual") is None
+
+
+def test_the_name_table_is_asked_first_safely():
+    """``_identify`` answers from ``_NAMES`` before its pip/python/php patterns, and skips those patterns
+    for names not starting with ``p``: both shortcuts hold only while these do."""
+    from optimizer.shell.managers import _NAMES, _PIP_RE, _PYTHON_RE
+
+    assert not [name for name in _NAMES if _PIP_RE.match(name) or _PYTHON_RE.match(name) or name == "php"]
+    # every name the patterns match starts with p (change the shortcut with them)
+    assert _PIP_RE.pattern.startswith("^pip") and _PYTHON_RE.pattern.startswith("^(python|pypy)")
