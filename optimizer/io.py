@@ -31,8 +31,14 @@ class InputError(Exception):
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:
+    """Line and column of byte ``offset``; the column counts characters, as the parser's errors do,
+    where the line's bytes before it are UTF-8 (always, for the first byte that is not)."""
     line_start = data.rfind(b"\n", 0, offset) + 1
-    return data.count(b"\n", 0, offset) + 1, offset - line_start + 1
+    try:
+        column = len(data[line_start:offset].decode("utf-8"))
+    except UnicodeDecodeError:
+        column = offset - line_start
+    return data.count(b"\n", 0, offset) + 1, column + 1
 
 
 _WIDE_BOMS = (

@@ -19,6 +19,9 @@ TEN_MB = b"FROM alpine\n" + b"RUN echo 0123456789abcdef0123456789abcdef012345678
 
 BAD_CONTENT = [
     pytest.param(b"FROM alpine\nRUN echo \x00\x01\x02\n", "2:10", "binary", id="nul-bytes"),
+    # columns count characters, as the parser's errors (and editors) do
+    pytest.param("FROM alpine\nRUN echo é\x00\n".encode(), "2:11", "binary", id="nul-after-non-ascii"),
+    pytest.param(b"FROM alpine\n# caf\xc3\xa9 \xe9\n", "2:8", "UTF-8", id="non-utf8-after-non-ascii"),
     pytest.param(b"FROM alpine\n# caf\xe9\n", "2:6", "UTF-8", id="non-utf8"),
     pytest.param(b"\xff\xfeF\x00R\x00O\x00M\x00", "1:1", "UTF-16", id="utf16-bom"),
     pytest.param(b"", "1:1", "no instructions", id="empty"),
